@@ -1,0 +1,157 @@
+import { z } from 'zod';
+
+/**
+ * A Pub/Sub topic or subscription id: 3 to 255 characters, starting with a
+ * letter, from `[A-Za-z0-9-_.~+%]`, not starting with `goog`. The emulator
+ * accepts names the real service refuses, so we check them ourselves.
+ * https://cloud.google.com/pubsub/docs/pubsub-basics#resource_names
+ */
+export const resourceName = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9\-_.~+%]{2,254}$/, 'not a valid Pub/Sub name')
+  .refine((s) => !s.startsWith('goog'), 'must not start with "goog"');
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+const positiveInt = z.coerce.number().int().positive();
+
+/** A comma-separated list; blanks around items are dropped. */
+const list = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== ''),
+  );
+
+/** Host and port without a scheme; the Node client splits it on ':'. */
+const emulatorHost = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9.-]+:\d{1,5}$/,
+    'must be host:port with an IPv4 address or a name (no scheme, no IPv6)',
+  );
+
+/** Every variable relais reads, each with the default `npm start` needs. */
+const envSchema = z.object({
+  PUBSUB_EMULATOR_HOST: emulatorHost.optional(),
+  PUBSUB_PROJECT_ID: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'not a valid project id')
+    .default('relais-local'),
+  TOPIC: resourceName.default('personnages'),
+  INGEST_PORT: port.default(8080),
+  ARCHIVE_PORT: port.default(8081),
+  NOTIFY_PORT: port.default(8082),
+  /** The interface the local servers bind to. */
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  /** Secret in the push endpoint URL; read from DATA_DIR when unset. */
+  PUSH_TOKEN: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,128}$/, 'must be 16 to 128 URL-safe characters')
+    .optional(),
+  PUBLISH_TIMEOUT_MS: positiveInt.max(60_000).default(5_000),
+  LOG_LEVEL: z
+    .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+    .default('info'),
+  /** Largest request body ingest reads, in bytes. */
+  MAX_BODY_BYTES: positiveInt.max(9_000_000).default(65_536),
+  /** API keys ingest accepts (comma-separated, several for rotation). */
+  INGEST_API_KEYS: list,
+  /** Standard Webhooks secrets (`whsec_...`, comma-separated). */
+  WEBHOOK_SECRETS: list,
+  /** GitHub `X-Hub-Signature-256` secrets (comma-separated). */
+  GITHUB_WEBHOOK_SECRETS: list,
+  WEBHOOK_TOLERANCE_SECONDS: positiveInt.max(86_400).default(300),
+  /** Origins allowed by CORS on ingest (comma-separated); none by default. */
+  CORS_ORIGINS: list,
+  IDEMPOTENCY_TTL_HOURS: positiveInt.max(24 * 30).default(24),
+  IDEMPOTENCY_MAX_KEYS: positiveInt.default(100_000),
+  /** API key required by `GET /personnages` when set. */
+  ARCHIVE_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** How long notify waits for one HTTP subscriber, in milliseconds. */
+  CALLBACK_TIMEOUT_MS: positiveInt.max(60_000).default(5_000),
+  /** Set by Cloud Run; its presence means production. */
+  K_SERVICE: z.string().optional(),
+});
+
+/** The parsed, frozen configuration of every function and script. */
+export interface Config {
+  /** `host:port` of the emulator, or undefined for real Pub/Sub. */
+  emulatorHost: string | undefined;
+  projectId: string;
+  topic: string;
+  ports: { ingest: number; archive: number; notify: number };
+  host: string;
+  dataDir: string;
+  pushToken: string | undefined;
+  publishTimeoutMs: number;
+  logLevel: string;
+  production: boolean;
+  maxBodyBytes: number;
+  ingestApiKeys: readonly string[];
+  webhookSecrets: readonly string[];
+  githubWebhookSecrets: readonly string[];
+  webhookToleranceSeconds: number;
+  corsOrigins: readonly string[];
+  idempotencyTtlMs: number;
+  idempotencyMaxKeys: number;
+  archiveApiKey: string | undefined;
+  callbackTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Parses the environment once. The emulator is the default locally; on
+ * Cloud Run (`K_SERVICE` set) it is used only when asked for. A bad value
+ * throws a `ConfigError` naming the variable, never echoing its value.
+ */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+): Readonly<Config> {
+  const defined = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
+  const parsed = envSchema.safeParse(defined);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map(
+      (i) => `  ${i.path.join('.')}: ${i.message}`,
+    );
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const production = e.K_SERVICE !== undefined;
+  return Object.freeze({
+    emulatorHost:
+      e.PUBSUB_EMULATOR_HOST ?? (production ? undefined : '127.0.0.1:8085'),
+    projectId: e.PUBSUB_PROJECT_ID,
+    topic: e.TOPIC,
+    ports: Object.freeze({
+      ingest: e.INGEST_PORT,
+      archive: e.ARCHIVE_PORT,
+      notify: e.NOTIFY_PORT,
+    }),
+    host: e.HOST,
+    dataDir: e.DATA_DIR,
+    pushToken: e.PUSH_TOKEN,
+    publishTimeoutMs: e.PUBLISH_TIMEOUT_MS,
+    logLevel: e.LOG_LEVEL,
+    production,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    ingestApiKeys: Object.freeze(e.INGEST_API_KEYS),
+    webhookSecrets: Object.freeze(e.WEBHOOK_SECRETS),
+    githubWebhookSecrets: Object.freeze(e.GITHUB_WEBHOOK_SECRETS),
+    webhookToleranceSeconds: e.WEBHOOK_TOLERANCE_SECONDS,
+    corsOrigins: Object.freeze(e.CORS_ORIGINS),
+    idempotencyTtlMs: e.IDEMPOTENCY_TTL_HOURS * 3_600_000,
+    idempotencyMaxKeys: e.IDEMPOTENCY_MAX_KEYS,
+    archiveApiKey: e.ARCHIVE_API_KEY,
+    callbackTimeoutMs: e.CALLBACK_TIMEOUT_MS,
+  });
+}
