@@ -1,0 +1,23 @@
+import { subscribe } from 'node:diagnostics_channel';
+import type { IncomingMessage } from 'node:http';
+
+/**
+ * functions-framework parses every body with body-parser before the function
+ * runs, and answers a body it cannot parse (malformed JSON, unknown charset
+ * or encoding, over its limit) itself, with an HTML page holding a stack
+ * trace; the app never sees the request. It offers no hook to change that:
+ * https://github.com/GoogleCloudPlatform/functions-framework-nodejs/issues/686
+ *
+ * body-parser reads nothing from a request without a `Content-Type` header.
+ * So, as each request starts, this hides that header from `req.headers`
+ * (the only place body-parser looks); the request's `rawHeaders` keep it,
+ * and `@hono/node-server` builds the Hono request from those, streaming the
+ * body itself. The app then answers every body, good or bad, with its own
+ * problem+json and its own size limit, exactly as under `@hono/node-server`.
+ */
+export function passBodiesThroughFunctionsFramework(): void {
+  subscribe('http.server.request.start', (message) => {
+    const { request } = message as { request: IncomingMessage };
+    delete request.headers['content-type'];
+  });
+}

@@ -1,0 +1,75 @@
+import type { Context } from 'hono';
+import { type PersonnageEvent, personnageEvent } from './personnage.js';
+import { fieldErrors, Problem, problems } from './problem.js';
+import { type PushMessage, parsePushEnvelope } from './push-envelope.js';
+
+/** A push that carried a valid personnage event. */
+export interface ReceivedEvent {
+  event: PersonnageEvent;
+  message: PushMessage;
+}
+
+/**
+ * A push that can never succeed: its envelope or its event is invalid. It
+ * is answered 4xx (a nack, never an ack): Pub/Sub redelivers it until the
+ * subscription's dead-letter policy moves it to the dead-letter topic, where
+ * it stays for inspection and replay instead of vanishing into a log line.
+ */
+export class PoisonMessageError extends Problem {}
+
+/**
+ * Decodes a push request in two layers: the Pub/Sub envelope, then the
+ * personnage event in its base64 `data`. Throws a problem answer (400 for a
+ * body that is not a push, 422 for a bad event) naming what is wrong.
+ */
+export async function readPushedEvent(c: Context): Promise<ReceivedEvent> {
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch (err) {
+    throw problems.malformedJson(err);
+  }
+  const envelope = parsePushEnvelope(body);
+  if (!envelope.ok) {
+    throw new PoisonMessageError(
+      400,
+      'invalid-push',
+      'Invalid push envelope',
+      'The body is not a Pub/Sub push envelope.',
+      { errors: fieldErrors(envelope.error) },
+    );
+  }
+  const { message } = envelope;
+  let data: unknown;
+  try {
+    data = JSON.parse(message.data.toString('utf8'));
+  } catch {
+    throw poison(message, [
+      { path: 'message.data', message: 'not JSON after base64 decoding' },
+    ]);
+  }
+  const parsed = personnageEvent.safeParse(data);
+  if (!parsed.success) {
+    throw poison(
+      message,
+      fieldErrors(parsed.error).map((e) => ({
+        ...e,
+        path: `message.data.${e.path}`,
+      })),
+    );
+  }
+  return { event: parsed.data, message };
+}
+
+function poison(
+  message: PushMessage,
+  errors: { path: string; message: string }[],
+): PoisonMessageError {
+  return new PoisonMessageError(
+    422,
+    'invalid-event',
+    'Invalid event',
+    `Message ${message.messageId} does not carry a valid personnage event.`,
+    { errors },
+  );
+}

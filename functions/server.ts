@@ -1,0 +1,61 @@
+/**
+ * The local server: `tsx functions/server.ts <ingest|archive|notify>` serves
+ * one function with @hono/node-server on its configured port. SIGTERM or
+ * SIGINT closes the server, lets requests in flight finish, then exits.
+ */
+import { serve } from '@hono/node-server';
+import { ConfigError, loadConfig } from './core/config.js';
+import { FUNCTION_NAMES, type FunctionName } from './core/runtime.js';
+import { builders } from './registry.js';
+
+const PORT_VARIABLE: Record<FunctionName, string> = {
+  ingest: 'INGEST_PORT',
+  archive: 'ARCHIVE_PORT',
+  notify: 'NOTIFY_PORT',
+};
+
+async function main(): Promise<void> {
+  const name = process.argv[2];
+  if (!FUNCTION_NAMES.includes(name as FunctionName)) {
+    console.error(`usage: server.ts <${FUNCTION_NAMES.join('|')}>`);
+    process.exitCode = 2;
+    return;
+  }
+  const fn = name as FunctionName;
+  const config = loadConfig();
+  const runtime = await builders[fn](config);
+  const port = config.ports[fn];
+  const server = serve({
+    fetch: runtime.app.fetch,
+    port,
+    hostname: config.host,
+  });
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    console.error(
+      err.code === 'EADDRINUSE'
+        ? `${fn}: port ${port} is in use; set ${PORT_VARIABLE[fn]} to another`
+        : `${fn}: ${err.message}`,
+    );
+    process.exit(1);
+  });
+  server.on('listening', () => {
+    console.error(`${fn} listening on http://${config.host}:${port}`);
+  });
+
+  const stop = () => {
+    server.close(() => {
+      runtime.close().finally(() => process.exit(0));
+    });
+    // Keep-alive connections would hold close() open forever.
+    setTimeout(() => process.exit(0), 5_000).unref();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+main().catch((err: unknown) => {
+  console.error(
+    err instanceof ConfigError ? err.message : `fatal: ${(err as Error).stack}`,
+  );
+  process.exit(1);
+});
