@@ -71,7 +71,10 @@ const envSchema = z.object({
   IDEMPOTENCY_TTL_HOURS: positiveInt.max(24 * 30).default(24),
   IDEMPOTENCY_MAX_KEYS: positiveInt.default(100_000),
   /** API key required by `GET /personnages` when set. */
-  ARCHIVE_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  ARCHIVE_API_KEY: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .optional(),
   /** How long notify waits for one HTTP subscriber, in milliseconds. */
   CALLBACK_TIMEOUT_MS: positiveInt.max(60_000).default(5_000),
   /** Set by Cloud Run; its presence means production. */

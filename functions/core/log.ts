@@ -42,9 +42,7 @@ export function createLogger(options: LoggerOptions): Logger {
       },
     },
   );
-  return options.destination
-    ? pino(config, options.destination)
-    : pino(config);
+  return options.destination ? pino(config, options.destination) : pino(config);
 }
 
 /** A logger that drops everything, for tests that do not read logs. */

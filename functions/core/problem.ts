@@ -76,9 +76,15 @@ export function fieldErrors(error: z.ZodError): FieldError[] {
 
 export const problems = {
   malformedJson: (cause?: unknown) =>
-    new Problem(400, 'malformed-json', 'Malformed JSON', 'The body is not valid JSON.', {
-      cause,
-    }),
+    new Problem(
+      400,
+      'malformed-json',
+      'Malformed JSON',
+      'The body is not valid JSON.',
+      {
+        cause,
+      },
+    ),
   validation: (detail: string, errors: FieldError[]) =>
     new Problem(422, 'validation', 'Validation failed', detail, { errors }),
   unauthorized: (detail: string, challenge: string) =>

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../functions/core/config.js';
+
+describe('loadConfig', () => {
+  it('gives defaults that make npm start work', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      emulatorHost: '127.0.0.1:8085',
+      projectId: 'relais-local',
+      topic: 'personnages',
+      ports: { ingest: 8080, archive: 8081, notify: 8082 },
+      dataDir: './data',
+      production: false,
+      maxBodyBytes: 65_536,
+      ingestApiKeys: [],
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('does not default to the emulator on Cloud Run', () => {
+    expect(loadConfig({ K_SERVICE: 'archive' }).emulatorHost).toBeUndefined();
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ TOPIC: '' }).topic).toBe('personnages');
+  });
+
+  it('splits comma-separated lists and drops blanks', () => {
+    expect(loadConfig({ INGEST_API_KEYS: ' a, b ,,' }).ingestApiKeys).toEqual([
+      'a',
+      'b',
+    ]);
+  });
+
+  it.each([
+    ['INGEST_PORT', 'eighty'],
+    ['ARCHIVE_PORT', '70000'],
+    ['TOPIC', 'goog-topic'],
+    ['TOPIC', '1topic'],
+    ['TOPIC', 'a b'],
+    ['PUBSUB_EMULATOR_HOST', 'http://localhost:8085'],
+    ['PUBSUB_EMULATOR_HOST', '[::1]:8085'],
+    ['PUBSUB_PROJECT_ID', 'Bad_Project'],
+    ['LOG_LEVEL', 'loud'],
+    ['PUSH_TOKEN', 'short'],
+  ])('stops on a bad %s, naming it', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(name);
+  });
+
+  it('never echoes a bad secret', () => {
+    try {
+      loadConfig({ PUSH_TOKEN: 'not a token!' });
+      expect.unreachable();
+    } catch (err) {
+      expect((err as Error).message).toContain('PUSH_TOKEN');
+      expect((err as Error).message).not.toContain('not a token!');
+    }
+  });
+});
