@@ -23,7 +23,7 @@ function appThrowing(err: Error) {
 
 async function answer(app: Hono, path: string, init?: RequestInit) {
   const res = await app.request(path, init);
-  return { res, body: await res.json() };
+  return { res, body: (await res.json()) as Record<string, unknown> };
 }
 
 describe('onError', () => {

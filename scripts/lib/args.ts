@@ -1,0 +1,70 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { z } from 'zod';
+
+/** A command line that cannot run: printed with the usage, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+const count = z.coerce.number().int().min(1).max(10_000_000);
+
+/** The options every load script shares, validated. */
+export const loadFlags = {
+  count: { type: 'string', short: 'n', default: '10' },
+  concurrency: { type: 'string', short: 'c', default: '10' },
+  rate: { type: 'string', short: 'r' },
+  file: { type: 'string', short: 'f' },
+  'no-progress': { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const satisfies ParseArgsConfig['options'];
+
+export const loadSchema = z.object({
+  count,
+  concurrency: z.coerce.number().int().min(1).max(1000),
+  rate: z.coerce.number().positive().optional(),
+  file: z.string().optional(),
+  'no-progress': z.boolean(),
+  help: z.boolean(),
+});
+
+/**
+ * Parses argv with `node:util` and validates the values with a zod schema,
+ * turning either failure into a `UsageError` that names the option.
+ */
+export function parseCommandLine<S extends z.ZodType>(
+  argv: string[],
+  options: ParseArgsConfig['options'],
+  schema: S,
+): z.infer<S> {
+  let values: Record<string, unknown>;
+  try {
+    ({ values } = parseArgs({ args: argv, options, strict: true }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const parsed = schema.safeParse(values);
+  if (!parsed.success) {
+    throw new UsageError(
+      parsed.error.issues
+        .map((i) => `--${i.path.join('.')}: ${i.message}`)
+        .join('\n'),
+    );
+  }
+  return parsed.data;
+}
+
+/**
+ * Runs a script's main: a `UsageError` prints the usage and exits 2, any
+ * other error prints its message (not a stack) and exits 1.
+ */
+export function runMain(usage: string, main: () => Promise<void>): void {
+  main().catch((err: unknown) => {
+    if (err instanceof UsageError) {
+      console.error(`${err.message}\n\n${usage}`);
+      process.exitCode = 2;
+    } else {
+      console.error(`error: ${(err as Error).message}`);
+      process.exitCode = 1;
+    }
+  });
+}

@@ -1,0 +1,87 @@
+/**
+ * Publishes personnage events straight to the topic with the Pub/Sub client,
+ * bypassing ingest: `npm run publish -- --count 1000 --batch-max-messages 100`
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { loadConfig, resourceName } from '../functions/core/config.js';
+import { PERSONNAGE_CREATED, toEvent } from '../functions/core/personnage.js';
+import { createPubSub } from '../functions/core/pubsub.js';
+import {
+  loadFlags,
+  loadSchema,
+  parseCommandLine,
+  runMain,
+} from './lib/args.js';
+import { runLoad, summarize } from './lib/load-runner.js';
+import { loadPersonnages } from './lib/personnages.js';
+import { ensureTopicReachable } from './lib/pubsub-probe.js';
+
+const USAGE = `usage: npm run publish -- [options]
+  -n, --count N               events to publish (default 10)
+  -c, --concurrency N         publishes in flight (default 10)
+  -r, --rate N                publishes per second at most (default: no limit)
+  -f, --file PATH             JSON array or NDJSON of {nom, score} (default: built-in set)
+      --topic NAME            topic (default $TOPIC, personnages)
+      --batch-max-messages N  client batch size (default 100)
+      --batch-max-ms N        client batch delay in ms (default 10)
+      --no-progress           no progress bar`;
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const args = parseCommandLine(
+    process.argv.slice(2),
+    {
+      ...loadFlags,
+      topic: { type: 'string' },
+      'batch-max-messages': { type: 'string', default: '100' },
+      'batch-max-ms': { type: 'string', default: '10' },
+    },
+    loadSchema.extend({
+      topic: resourceName.optional(),
+      'batch-max-messages': z.coerce.number().int().min(1).max(1000),
+      'batch-max-ms': z.coerce.number().int().min(0).max(10_000),
+    }),
+  );
+  if (args.help) {
+    console.log(USAGE);
+    return;
+  }
+  const topicName = args.topic ?? config.topic;
+  const personnages = await loadPersonnages(args.file);
+  const pubsub = createPubSub(config);
+  try {
+    await ensureTopicReachable(pubsub, config, topicName);
+    const topic = pubsub.topic(topicName, {
+      batching: {
+        maxMessages: args['batch-max-messages'],
+        maxMilliseconds: args['batch-max-ms'],
+      },
+    });
+    const result = await runLoad(
+      {
+        count: args.count,
+        concurrency: args.concurrency,
+        rate: args.rate,
+        progress: !args['no-progress'] && process.stderr.isTTY === true,
+      },
+      async (i) => {
+        const input = personnages[i % personnages.length];
+        if (!input) throw new Error('empty data set');
+        const event = toEvent(input, randomUUID(), new Date());
+        await topic.publishMessage({
+          data: Buffer.from(JSON.stringify(event)),
+          attributes: { eventType: PERSONNAGE_CREATED, eventId: event.id },
+        });
+        return { status: 200 };
+      },
+    );
+    console.log(`to topic ${topicName} in ${config.projectId}`);
+    console.log(summarize(result, [200]));
+    if (result.errors.size > 0) process.exitCode = 1;
+  } finally {
+    await pubsub.close();
+  }
+}
+
+runMain(USAGE, main);
