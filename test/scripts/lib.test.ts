@@ -1,0 +1,104 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  loadFlags,
+  loadSchema,
+  parseCommandLine,
+  UsageError,
+} from '../../scripts/lib/args.js';
+import {
+  percentile,
+  runLoad,
+  summarize,
+} from '../../scripts/lib/load-runner.js';
+import { loadPersonnages } from '../../scripts/lib/personnages.js';
+
+async function tempFile(content: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'relais-scripts-'));
+  const path = join(dir, 'input');
+  await writeFile(path, content);
+  return path;
+}
+
+describe('parseCommandLine', () => {
+  const parse = (argv: string[]) =>
+    parseCommandLine(argv, loadFlags, loadSchema);
+
+  it('reads numbers and defaults', () => {
+    const args = parse(['--count', '5', '-c', '2']);
+    expect(args).toMatchObject({ count: 5, concurrency: 2 });
+    expect(args.rate).toBeUndefined();
+  });
+
+  it.each([
+    [['--count', 'many'], '--count'],
+    [['--count', '0'], '--count'],
+    [['--rate', '-1'], '--rate'],
+    [['--bogus'], 'bogus'],
+  ])('refuses %j naming the option', (argv, name) => {
+    expect(() => parse(argv)).toThrow(UsageError);
+    expect(() => parse(argv)).toThrow(name);
+  });
+});
+
+describe('loadPersonnages', () => {
+  it('ships a valid built-in data set', async () => {
+    const set = await loadPersonnages();
+    expect(set.length).toBeGreaterThanOrEqual(20);
+    expect(set.map((p) => p.nom)).toContain('Olive Atton');
+  });
+
+  it('reads NDJSON and JSON arrays', async () => {
+    const nd = await tempFile(
+      '{"nom":"A","score":1}\n\n{"nom":"B","score":2}\n',
+    );
+    const arr = await tempFile('[{"nom":"C","score":3}]');
+    expect((await loadPersonnages(nd)).map((p) => p.nom)).toEqual(['A', 'B']);
+    expect((await loadPersonnages(arr)).map((p) => p.nom)).toEqual(['C']);
+  });
+
+  it('names the entry that is not a personnage', async () => {
+    const bad = await tempFile('[{"nom":"A","score":1},{"nom":"B"}]');
+    await expect(loadPersonnages(bad)).rejects.toThrow('entry 2');
+  });
+});
+
+describe('runLoad', () => {
+  it('runs every unit once and counts outcomes', async () => {
+    const seen: number[] = [];
+    const result = await runLoad(
+      { count: 20, concurrency: 3, rate: undefined, progress: false },
+      async (i) => {
+        seen.push(i);
+        if (i % 10 === 0) return { error: 'ECONNRESET' };
+        return { status: i % 2 ? 202 : 422 };
+      },
+    );
+    expect(seen.sort((a, b) => a - b)).toEqual([...Array(20).keys()]);
+    expect(result.byStatus.get(202)).toBe(10);
+    expect(result.byStatus.get(422)).toBe(8);
+    expect(result.errors.get('ECONNRESET')).toBe(2);
+    expect(summarize(result, [202])).toContain(
+      'sent 20, accepted 10, rejected 8 (422: 8), errors 2',
+    );
+  });
+
+  it('spaces requests out to the rate', async () => {
+    const result = await runLoad(
+      { count: 5, concurrency: 5, rate: 50, progress: false },
+      async () => ({ status: 202 }),
+    );
+    expect(result.elapsedMs).toBeGreaterThanOrEqual(75);
+  });
+});
+
+describe('percentile', () => {
+  it('takes the nearest rank', () => {
+    const sample = [5, 1, 4, 2, 3, 6, 7, 8, 9, 10];
+    expect(percentile(sample, 50)).toBe(5);
+    expect(percentile(sample, 99)).toBe(10);
+    expect(percentile([], 50)).toBeNaN();
+  });
+});
