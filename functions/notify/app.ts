@@ -1,0 +1,119 @@
+import { Hono } from 'hono';
+import { accepts } from 'hono/accepts';
+import type { Logger } from '../core/log.js';
+import {
+  notFound,
+  onError,
+  problemResponse,
+  problems,
+} from '../core/problem.js';
+import { requirePushToken } from '../core/push-auth.js';
+import { readPushedEvent } from '../core/push-event.js';
+import { badgePage } from './badge-page.js';
+import type { Fanout } from './fanout.js';
+import type { LocalChannels } from './local-channels.js';
+import {
+  registerSubscribeRoutes,
+  type SubscribeDeps,
+} from './subscribe-routes.js';
+
+export interface NotifyDeps extends SubscribeDeps {
+  fanout: Fanout;
+  local: LocalChannels;
+  pushToken: string;
+  log: Logger;
+}
+
+const ROUTES = {
+  '/healthz': ['GET'],
+  '/push': ['POST'],
+  '/notifier': ['GET'],
+  '/subscribe': ['GET', 'POST'],
+  '/subscribe/:id': ['GET', 'PATCH', 'DELETE'],
+} as const;
+
+/**
+ * Notify: the push endpoint of subscription `notify`, and the subscriber
+ * API. A push is acknowledged (204) once every channel has the event; when
+ * any channel still lacks it the answer is 503, so Pub/Sub redelivers it
+ * and the redelivery goes to the missing channels only.
+ *
+ * After the subscription's last delivery attempt the message moves to its
+ * dead-letter topic (see the topology). To see it, pull from that topic's
+ * subscription (`gcloud pubsub subscriptions pull <dead-letter-sub>`); to
+ * replay it once the subscriber is back, publish its data and attributes to
+ * the main topic again (or POST the pulled envelope to `/push?token=...`):
+ * the journals make the replay reach only the channels that missed it.
+ */
+export function createNotifyApp(deps: NotifyDeps): Hono {
+  const { store, fanout, local, log } = deps;
+  const app = new Hono();
+
+  app.get('/healthz', (c) => c.json({ status: 'ok', function: 'notify' }));
+
+  app.post('/push', requirePushToken(deps.pushToken), async (c) => {
+    const { event, message } = await readPushedEvent(c);
+    const ids = {
+      eventId: event.id,
+      messageId: message.messageId,
+      deliveryAttempt: message.deliveryAttempt,
+    };
+    if (!store.enabled) {
+      log.info({ decision: 'skipped', ...ids }, 'notifications are off');
+      return c.body(null, 204);
+    }
+    const { outcomes, complete } = await fanout.notify(event);
+    const pending = outcomes.filter(
+      (o) => o.state === 'failed' || o.state === 'cooling-down',
+    );
+    if (!complete) {
+      log.warn({ decision: 'delivery-failed', ...ids, pending }, 'will retry');
+      return problemResponse(
+        problems.unavailable(
+          `${pending.length} channel(s) did not take event ${event.id}; ` +
+            'Pub/Sub will redeliver it to those only.',
+          10,
+        ),
+      );
+    }
+    const done = outcomes.filter((o) => o.state === 'done');
+    log.info(
+      {
+        decision: done.length > 0 ? 'notified' : 'duplicate',
+        ...ids,
+        channels: done.map((o) => o.channel),
+      },
+      done.length > 0 ? 'event notified' : 'event already notified',
+    );
+    return c.body(null, 204);
+  });
+
+  app.get('/notifier', (c) => {
+    const format =
+      c.req.query('format') ??
+      accepts(c, {
+        header: 'Accept',
+        supports: ['application/json', 'text/html'],
+        default: 'application/json',
+      });
+    c.header('Vary', 'Accept');
+    if (format === 'html' || format === 'text/html') {
+      c.header(
+        'Content-Security-Policy',
+        "default-src 'none'; style-src 'unsafe-inline'",
+      );
+      return c.html(badgePage(local.badge()));
+    }
+    if (format === 'json' || format === 'application/json') {
+      return c.json(local.badge());
+    }
+    throw problems.validation('Unknown format.', [
+      { path: 'format', message: 'format must be json or html' },
+    ]);
+  });
+
+  registerSubscribeRoutes(app, deps);
+  app.notFound(notFound(ROUTES));
+  app.onError(onError(log));
+  return app;
+}

@@ -1,0 +1,91 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Config } from '../core/config.js';
+import { createLogger, type Logger } from '../core/log.js';
+import { resolvePushToken } from '../core/push-token.js';
+import type { FunctionRuntime } from '../core/runtime.js';
+import { createNotifyApp } from './app.js';
+import { deliver } from './deliver.js';
+import { Fanout } from './fanout.js';
+import { DeliveryJournal } from './journal.js';
+import { LocalChannels } from './local-channels.js';
+import { addressPolicy, type Resolve, systemResolve } from './safe-url.js';
+import {
+  DEFAULT_HEALTH,
+  type HealthPolicy,
+  SubscriberStore,
+} from './subscribers.js';
+
+export interface NotifyOptions {
+  config: Pick<Config, 'dataDir' | 'production' | 'callbackTimeoutMs'>;
+  pushToken: string;
+  log: Logger;
+  now?: () => Date;
+  resolve?: Resolve;
+  health?: HealthPolicy;
+}
+
+/**
+ * Opens notify's state under `DATA_DIR` (`subscribers.json`,
+ * `notifications.txt`, `deliveries.jsonl`), reading the journals back so a
+ * restart neither forgets a subscriber nor notifies a channel twice, and
+ * wires the app. Tests pass their own clock and resolver.
+ */
+export async function openNotify(
+  options: NotifyOptions,
+): Promise<FunctionRuntime> {
+  const { config, log } = options;
+  const now = options.now ?? (() => new Date());
+  const resolve = options.resolve ?? systemResolve;
+  const policy = addressPolicy(config.production);
+  await mkdir(config.dataDir, { recursive: true });
+  const dir = (name: string) => join(config.dataDir, name);
+
+  const store = await SubscriberStore.open(
+    dir('subscribers.json'),
+    options.health ?? DEFAULT_HEALTH,
+  );
+  const local = await LocalChannels.open(dir('notifications.txt'), log);
+  const journal = await DeliveryJournal.open(dir('deliveries.jsonl'));
+  const fanout = new Fanout({
+    local,
+    store,
+    journal,
+    log,
+    now,
+    deliver: (callback) =>
+      deliver(callback, {
+        timeoutMs: config.callbackTimeoutMs,
+        policy,
+        resolve,
+        now,
+      }),
+  });
+  const app = createNotifyApp({
+    store,
+    fanout,
+    local,
+    log,
+    now,
+    policy,
+    resolve,
+    pushToken: options.pushToken,
+  });
+  return {
+    app,
+    async close() {
+      await Promise.all([local.close(), journal.close()]);
+    },
+  };
+}
+
+/** Wires notify from configuration: the composition root. */
+export async function buildNotify(config: Config): Promise<FunctionRuntime> {
+  const log = createLogger({
+    service: 'notify',
+    projectId: config.projectId,
+    level: config.logLevel,
+  });
+  const pushToken = await resolvePushToken(config);
+  return openNotify({ config, pushToken, log });
+}

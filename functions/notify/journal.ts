@@ -1,0 +1,107 @@
+import { type FileHandle, open, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { fsyncDirectory } from './atomic-file.js';
+
+/**
+ * An append-only text file of one record per line. Each append is written
+ * and fsynced before it resolves, and appends are serialised, so a caller
+ * that awaited `append` knows the line is on disk and whole.
+ */
+export interface AppendLog {
+  /** The complete lines found when the log was opened, oldest first. */
+  readonly lines: readonly string[];
+  append(line: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens (creating) an append-only log. A last line cut short by a crash
+ * has no newline: it is kept out of `lines` and closed with a newline, so
+ * the next record starts on a line of its own.
+ */
+export async function openAppendLog(path: string): Promise<AppendLog> {
+  let text = '';
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const parts = text.split('\n');
+  const torn = parts.pop() ?? '';
+  const lines = parts.filter((line) => line !== '');
+
+  const handle: FileHandle = await open(path, 'a', 0o600);
+  const write = async (data: string): Promise<void> => {
+    await handle.write(data);
+    await handle.sync();
+  };
+  if (text === '') await fsyncDirectory(dirname(path));
+  if (torn !== '') await write('\n');
+  let tail: Promise<void> = Promise.resolve();
+
+  return {
+    lines,
+    append(line) {
+      if (line.includes('\n')) {
+        return Promise.reject(new Error('a log record must be one line'));
+      }
+      const done = tail.then(() => write(`${line}\n`));
+      // A failed write must not block the appends queued behind it.
+      tail = done.catch(() => undefined);
+      return done;
+    },
+    async close() {
+      await tail;
+      await handle.close();
+    },
+  };
+}
+
+/**
+ * The durable record of which subscriber has acknowledged which event:
+ * `deliveries.jsonl`, one `{"eventId","subscriberId","at"}` per line,
+ * appended after the subscriber answered 2xx and read back at start.
+ */
+export class DeliveryJournal {
+  private readonly done = new Set<string>();
+
+  private constructor(private readonly log: AppendLog) {
+    for (const line of log.lines) {
+      try {
+        const record = JSON.parse(line) as Record<string, unknown>;
+        const { eventId, subscriberId } = record;
+        if (typeof eventId === 'string' && typeof subscriberId === 'string') {
+          this.done.add(key(eventId, subscriberId));
+        }
+      } catch {
+        // A line that is not JSON was not written by us; it records nothing.
+      }
+    }
+  }
+
+  static async open(path: string): Promise<DeliveryJournal> {
+    return new DeliveryJournal(await openAppendLog(path));
+  }
+
+  has(eventId: string, subscriberId: string): boolean {
+    return this.done.has(key(eventId, subscriberId));
+  }
+
+  async record(eventId: string, subscriberId: string, at: Date): Promise<void> {
+    const line = JSON.stringify({
+      eventId,
+      subscriberId,
+      at: at.toISOString(),
+    });
+    await this.log.append(line);
+    this.done.add(key(eventId, subscriberId));
+  }
+
+  close(): Promise<void> {
+    return this.log.close();
+  }
+}
+
+function key(eventId: string, subscriberId: string): string {
+  return `${eventId} ${subscriberId}`;
+}
