@@ -71,10 +71,12 @@ export async function openNotify(
     resolve,
     pushToken: options.pushToken,
   });
+  let closing: Promise<unknown> | undefined;
   return {
     app,
     async close() {
-      await Promise.all([local.close(), journal.close()]);
+      closing ??= Promise.all([local.close(), journal.close()]);
+      await closing;
     },
   };
 }
