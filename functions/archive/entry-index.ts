@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { NIVEAUX, type Niveau } from '../core/personnage.js';
 import { InvalidCursorError } from './entry.js';
 
@@ -14,15 +13,11 @@ export interface EntryFilter {
   minScore?: number | undefined;
 }
 
-/** A 48-bit digest of an entry's content, enough to tell copies apart. */
-export function fingerprint(content: string): number {
-  return createHash('sha1').update(content).digest().readUIntBE(0, 6);
-}
-
 /**
- * The in-memory index of a file archive: event id to content fingerprint
- * (for dedupe), and per entry, in archive order, its line's span and the
- * fields pages filter on. Typed arrays keep 100,000 entries to a few MB.
+ * The in-memory index of a file archive: event id to position (for
+ * dedupe), and per position, in archive order, the entry's line span and
+ * the fields pages filter on. Typed arrays keep 100,000 entries to a few
+ * MB, and nothing is hashed at start.
  */
 export class EntryIndex {
   #ids = new Map<string, number>();
@@ -37,15 +32,14 @@ export class EntryIndex {
     return this.#count;
   }
 
-  /** The fingerprint of the entry holding `id`, if there is one. */
-  fingerprintOf(id: string): number | undefined {
+  /** The position of the first entry holding `id`, if there is one. */
+  positionOf(id: string): number | undefined {
     return this.#ids.get(id);
   }
 
   /** Records an entry; returns false when its id was already indexed. */
   add(
     entry: { id: string; score?: unknown; niveau?: unknown },
-    print: number,
     span: LineSpan,
   ): boolean {
     if (this.#count === this.#offsets.length) this.#grow();
@@ -61,7 +55,7 @@ export class EntryIndex {
         : -1;
     this.#niveaux[i] = NIVEAUX.indexOf(entry.niveau as Niveau);
     if (this.#ids.has(entry.id)) return false;
-    this.#ids.set(entry.id, print);
+    this.#ids.set(entry.id, i);
     return true;
   }
 

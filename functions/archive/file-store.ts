@@ -11,9 +11,10 @@ import {
   type Page,
   StorageError,
 } from './entry.js';
-import { type EntryIndex, fingerprint } from './entry-index.js';
+import type { EntryIndex } from './entry-index.js';
 import { CLOSE, entryLine, MAX_BATCH_BYTES } from './layout.js';
 import { acquireLock } from './lock.js';
+import { readEntries } from './read-lines.js';
 import { loadArchive } from './recovery.js';
 import { openStoreFile, type StoreFile } from './store-file.js';
 
@@ -26,13 +27,6 @@ export interface FileStoreOptions {
   now?: () => Date;
   /** Wraps the file handle; tests inject faults through it. */
   wrapFile?: (file: StoreFile) => StoreFile;
-}
-
-interface Pending {
-  entry: ArchivedEntry;
-  print: number;
-  resolve: () => void;
-  reject: (err: StorageError) => void;
 }
 
 /**
@@ -48,43 +42,44 @@ export async function openFileStore(
   const path = join(dir, ARCHIVE_FILE);
   const release = await acquireLock(join(dir, 'webhook_log.lock'));
   try {
-    const loaded = await loadArchive(
-      path,
-      log,
-      options.now ?? (() => new Date()),
-    );
+    const now = options.now ?? (() => new Date());
+    const { index, closeAt } = await loadArchive(path, log, now);
     const raw = await openStoreFile(path);
     const file = options.wrapFile ? options.wrapFile(raw) : raw;
-    // A process killed after writing but before its sync leaves entries in
+    // A process killed after a write but before its sync leaves entries in
     // the page cache only; they count as archived from now on (dedupe), so
-    // make them durable before anything is acknowledged on their behalf.
+    // they are made durable before anything is acknowledged on their behalf.
     await file.datasync();
     await syncDir(dir);
-    log.info(
-      { path, entries: loaded.index.count },
-      `archive open with ${loaded.index.count} entries`,
-    );
-    return new FileArchiveStore(file, loaded.index, loaded.closeAt, release);
+    log.info({ path, entries: index.count }, 'archive open');
+    return new FileArchiveStore(file, index, closeAt, release);
   } catch (err) {
     await release();
     throw err;
   }
 }
 
+interface Pending {
+  entry: ArchivedEntry;
+  resolve: () => void;
+  reject: (err: StorageError) => void;
+}
+
 /**
  * Appends by group commit: entries that arrive while a write and its
- * fdatasync are in flight are written together by the next one, so the
- * cost per event does not grow with the file and concurrent pushes share
- * one sync. Each batch is one positional write over the closing `]\n`.
+ * fdatasync are in flight go together into the next one, so concurrent
+ * pushes share a sync and the cost per event does not grow with the file.
+ * Each batch is one positional write over the closing `]\n`.
  */
 class FileArchiveStore implements ArchiveStore {
   readonly #queue: Pending[] = [];
+  /** Appends written but not yet durable, by event id, with content. */
   readonly #inflight = new Map<
     string,
-    { print: number; done: Promise<void> }
+    { content: string; done: Promise<void> }
   >();
   #draining: Promise<void> | undefined;
-  /** Set when a failed batch could not be undone; retried before writing. */
+  /** A failed batch could not be undone; undo it before the next write. */
   #damaged = false;
   #closed = false;
 
@@ -97,18 +92,23 @@ class FileArchiveStore implements ArchiveStore {
 
   async append(entry: ArchivedEntry): Promise<AppendOutcome> {
     if (this.#closed) throw new StorageError('the archive is closed');
-    const print = fingerprint(eventContent(entry));
-    const known = this.index.fingerprintOf(entry.id);
-    if (known !== undefined) return known === print ? 'duplicate' : 'conflict';
+    const content = eventContent(entry);
+    const position = this.index.positionOf(entry.id);
+    if (position !== undefined) {
+      const [archived] = await this.#read([position]);
+      return eventContent(archived ?? {}) === content
+        ? 'duplicate'
+        : 'conflict';
+    }
     const inflight = this.#inflight.get(entry.id);
     if (inflight) {
       await inflight.done;
-      return inflight.print === print ? 'duplicate' : 'conflict';
+      return inflight.content === content ? 'duplicate' : 'conflict';
     }
     const done = new Promise<void>((resolve, reject) => {
-      this.#queue.push({ entry, print, resolve, reject });
+      this.#queue.push({ entry, resolve, reject });
     });
-    this.#inflight.set(entry.id, { print, done });
+    this.#inflight.set(entry.id, { content, done });
     this.#draining ??= this.#drain();
     try {
       await done;
@@ -124,34 +124,7 @@ class FileArchiveStore implements ArchiveStore {
       query.limit,
       query,
     );
-    const items: ArchivedEntry[] = [];
-    // Contiguous entries are read with one read.
-    for (let run = 0; run < positions.length; ) {
-      let end = run + 1;
-      while (
-        end < positions.length &&
-        positions[end] === (positions[end - 1] ?? 0) + 1
-      )
-        end++;
-      const first = this.index.span(positions[run] ?? 0);
-      const last = this.index.span(positions[end - 1] ?? 0);
-      const bytes = await this.file.read(
-        last.offset + last.length - first.offset,
-        first.offset,
-      );
-      for (let i = run; i < end; i++) {
-        const { offset, length } = this.index.span(positions[i] ?? 0);
-        const at = offset - first.offset;
-        // The store wrote and indexed these lines itself.
-        items.push(
-          JSON.parse(
-            bytes.toString('utf8', at + 1, at + length),
-          ) as ArchivedEntry,
-        );
-      }
-      run = end;
-    }
-    return { items, nextCursor };
+    return { items: await this.#read(positions), nextCursor };
   }
 
   async close(): Promise<void> {
@@ -162,30 +135,37 @@ class FileArchiveStore implements ArchiveStore {
     await this.release();
   }
 
+  async #read(positions: number[]): Promise<ArchivedEntry[]> {
+    try {
+      return await readEntries(this.file, this.index, positions);
+    } catch (cause) {
+      throw new StorageError(
+        `could not read the archive: ${(cause as Error).message}`,
+        cause,
+      );
+    }
+  }
+
   async #drain(): Promise<void> {
     while (this.#queue.length > 0) {
-      await this.#commit(this.#takeBatch());
+      const batch: Pending[] = [];
+      const lines: Buffer[] = [];
+      let bytes = 0;
+      while (this.#queue.length > 0) {
+        const next = this.#queue[0] as Pending;
+        const line = entryLine(next.entry, this.index.count + batch.length);
+        if (batch.length > 0 && bytes + line.length > MAX_BATCH_BYTES) break;
+        batch.push(next);
+        lines.push(line);
+        bytes += line.length;
+        this.#queue.shift();
+      }
+      await this.#commit(batch, lines);
     }
     this.#draining = undefined;
   }
 
-  #takeBatch(): { batch: Pending[]; lines: Buffer[] } {
-    const batch: Pending[] = [];
-    const lines: Buffer[] = [];
-    let bytes = 0;
-    let position = this.index.count;
-    while (this.#queue.length > 0) {
-      const line = entryLine((this.#queue[0] as Pending).entry, position);
-      if (batch.length > 0 && bytes + line.length > MAX_BATCH_BYTES) break;
-      batch.push(this.#queue.shift() as Pending);
-      lines.push(line);
-      bytes += line.length;
-      position++;
-    }
-    return { batch, lines };
-  }
-
-  async #commit({ batch, lines }: { batch: Pending[]; lines: Buffer[] }) {
+  async #commit(batch: Pending[], lines: Buffer[]): Promise<void> {
     try {
       if (this.#damaged) await this.#restoreClose();
       await this.file.write(Buffer.concat([...lines, CLOSE]), this.closeAt);
@@ -195,8 +175,8 @@ class FileArchiveStore implements ArchiveStore {
         `could not write the archive: ${(cause as Error).message}`,
         cause,
       );
-      // Undo the batch so the file and the index agree; a redelivery then
-      // writes these entries again instead of finding half of them.
+      // Undo the batch so that file and index agree: a redelivery then
+      // writes these entries again instead of finding some of them.
       this.#damaged = true;
       await this.#restoreClose().catch(() => undefined);
       for (const pending of batch) pending.reject(error);
@@ -205,10 +185,7 @@ class FileArchiveStore implements ArchiveStore {
     let offset = this.closeAt;
     for (const [i, pending] of batch.entries()) {
       const length = (lines[i] as Buffer).length;
-      this.index.add(pending.entry, pending.print, {
-        offset,
-        length: length - 1,
-      });
+      this.index.add(pending.entry, { offset, length: length - 1 });
       offset += length;
     }
     this.closeAt = offset;

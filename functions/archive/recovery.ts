@@ -2,8 +2,7 @@ import { access, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from '../core/log.js';
 import { asideName, replaceFile, syncDir } from './durable.js';
-import { eventContent } from './entry.js';
-import { EntryIndex, fingerprint } from './entry-index.js';
+import { EntryIndex } from './entry-index.js';
 import {
   CLOSE,
   EMPTY_ARCHIVE,
@@ -92,8 +91,7 @@ function indexOf(file: Buffer, log: Logger): LoadedArchive & { scan: Scan } {
   const index = new EntryIndex();
   let repeated = 0;
   const scan = scanArchive(file, (entry, offset, length) => {
-    const print = fingerprint(eventContent(entry));
-    if (!index.add(entry, print, { offset, length })) repeated++;
+    if (!index.add(entry, { offset, length })) repeated++;
   });
   if (repeated > 0) {
     log.warn(
