@@ -38,12 +38,16 @@ const ROUTES = {
  * any channel still lacks it the answer is 503, so Pub/Sub redelivers it
  * and the redelivery goes to the missing channels only.
  *
- * After the subscription's last delivery attempt the message moves to its
- * dead-letter topic (see the topology). To see it, pull from that topic's
- * subscription (`gcloud pubsub subscriptions pull <dead-letter-sub>`); to
- * replay it once the subscriber is back, publish its data and attributes to
- * the main topic again (or POST the pulled envelope to `/push?token=...`):
- * the journals make the replay reach only the channels that missed it.
+ * After the subscription's last delivery attempt (topology:
+ * `maxDeliveryAttempts`) the message moves to the dead-letter topic
+ * `<topic>-dead-letter`. The `delivery-failed` log lines name the channels
+ * it missed. To see it, pull the inspection subscription
+ * `<topic>-dead-letter-inspect` (`gcloud pubsub subscriptions pull ...`;
+ * Pub/Sub adds `CloudPubSubDeadLetterSource*` attributes). To replay it,
+ * fix or switch the subscriber back on (`PATCH /subscribe/:id`, which also
+ * ends a cool-down), then publish the same data with its `eventType` and
+ * `eventId` attributes to the topic again: the journals make the replay
+ * reach only the channels that missed it, and archive dedupes by event id.
  */
 export function createNotifyApp(deps: NotifyDeps): Hono {
   const { store, fanout, local, log } = deps;

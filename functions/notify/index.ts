@@ -88,6 +88,14 @@ export async function buildNotify(config: Config): Promise<FunctionRuntime> {
     projectId: config.projectId,
     level: config.logLevel,
   });
+  if (config.production) {
+    // Shortcomings of this version, said where an operator will see them.
+    log.warn(
+      '/subscribe and /notifier have no authentication: restrict ingress ' +
+        'or require IAM on the service; DATA_DIR must be a persistent ' +
+        'volume and notify must run as a single instance',
+    );
+  }
   const pushToken = await resolvePushToken(config);
   return openNotify({ config, pushToken, log });
 }

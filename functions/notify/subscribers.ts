@@ -70,10 +70,25 @@ export class SubscriberStore {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
-    const state = text
-      ? stateSchema.parse(JSON.parse(text))
-      : { enabled: true, subscribers: [] };
-    return new SubscriberStore(path, state, health);
+    if (text === undefined) {
+      return new SubscriberStore(
+        path,
+        { enabled: true, subscribers: [] },
+        health,
+      );
+    }
+    try {
+      return new SubscriberStore(
+        path,
+        stateSchema.parse(JSON.parse(text)),
+        health,
+      );
+    } catch (err) {
+      // Starting empty would silently drop every subscriber on next save.
+      throw new Error(`${path} is not a valid subscriber store; restore it`, {
+        cause: err,
+      });
+    }
   }
 
   get enabled(): boolean {

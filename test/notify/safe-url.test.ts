@@ -90,6 +90,8 @@ describe('notify in production mode', () => {
     'http://[::ffff:7f00:1]/hook',
     'http://[::1]/hook',
     'http://10.0.0.5/hook',
+    'http://0x7f000001/hook',
+    'http://2130706433/hook',
     'http://intranet.example.test/hook',
     'http://split.example.test/hook',
     'http://nowhere.example.test/hook',
