@@ -1,27 +1,50 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
-import type { Config } from '../core/config.js';
-import { readJsonBody } from '../core/json-body.js';
+import { type Config, loadConfig } from '../core/config.js';
 import type { Logger } from '../core/log.js';
+import { toEvent } from '../core/personnage.js';
+import { notFound, onError } from '../core/problem.js';
+import type { Publisher } from '../core/publisher.js';
+import { Authenticator } from './auth.js';
+import { decodeJson, limitBody, readBody } from './body.js';
+import { corsFor } from './cors.js';
+import { eventIdForKey } from './event-id.js';
 import {
-  PERSONNAGE_CREATED,
-  personnageInput,
-  toEvent,
-} from '../core/personnage.js';
-import {
-  fieldErrors,
-  notFound,
-  onError,
-  problems,
-} from '../core/problem.js';
-import { type Publisher, PublishUnavailableError } from '../core/publisher.js';
+  fingerprint,
+  IdempotencyStore,
+  idempotencyKeyOf,
+  REPLAYED_HEADER,
+} from './idempotency.js';
+import { toPersonnageInput } from './input.js';
+import { requireJsonEntity } from './media.js';
+import { publishWithin, toMessage } from './publish.js';
+
+/** What ingest reads from the configuration. */
+export type IngestConfig = Pick<
+  Config,
+  | 'topic'
+  | 'publishTimeoutMs'
+  | 'maxBodyBytes'
+  | 'ingestApiKeys'
+  | 'webhookSecrets'
+  | 'githubWebhookSecrets'
+  | 'webhookToleranceSeconds'
+  | 'corsOrigins'
+  | 'idempotencyTtlMs'
+  | 'idempotencyMaxKeys'
+>;
 
 export interface IngestDeps {
-  config: Pick<Config, 'topic' | 'publishTimeoutMs'>;
+  /** Settings left out take the documented defaults of `loadConfig`. */
+  config: Pick<IngestConfig, 'topic' | 'publishTimeoutMs'> &
+    Partial<IngestConfig>;
   publisher: Publisher;
   log: Logger;
   now?: () => Date;
+  /** The id of an event whose request carries no idempotency key. */
   newId?: () => string;
+  /** Shared by app instances that should share a window (tests). */
+  idempotency?: IdempotencyStore;
 }
 
 const ROUTES = {
@@ -30,54 +53,80 @@ const ROUTES = {
 } as const;
 
 /**
- * Ingest: validates a personnage, enriches it with its niveau and an id,
- * publishes it, and answers 202 only once Pub/Sub has acknowledged it.
+ * Ingest: authenticates a webhook, validates the personnage, enriches it
+ * with its niveau and an id, publishes it, and answers 202 only once
+ * Pub/Sub has acknowledged it. Every other answer is problem+json. Checks
+ * run cheapest first: route and method, credentials in headers, media
+ * type, size, signatures over the raw bytes, JSON, schema, idempotency.
  */
 export function createIngestApp(deps: IngestDeps): Hono {
+  const config: IngestConfig = { ...loadConfig({}), ...deps.config };
   const { publisher, log } = deps;
   const now = deps.now ?? (() => new Date());
   const newId = deps.newId ?? randomUUID;
-  const app = new Hono();
+  const auth = new Authenticator(config, log, now);
+  const idempotency =
+    deps.idempotency ??
+    new IdempotencyStore({
+      maxKeys: config.idempotencyMaxKeys,
+      ttlMs: config.idempotencyTtlMs,
+    });
+  // Not strict: `/webhook/personnage/` is the same route, not a 405.
+  const app = new Hono({ strict: false });
+
+  const cors = corsFor(config.corsOrigins);
+  if (cors) app.use('*', cors);
 
   app.get('/healthz', (c) => c.json({ status: 'ok', function: 'ingest' }));
 
-  app.post('/webhook/personnage', async (c) => {
-    const { value } = await readJsonBody(c);
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw problems.validation('The body must be a JSON object.', [
-        { path: '(body)', message: 'expected an object' },
-      ]);
-    }
-    const parsed = personnageInput.safeParse(value);
-    if (!parsed.success) {
-      throw problems.validation(
-        'The personnage is not valid.',
-        fieldErrors(parsed.error),
-      );
-    }
+  app.post(
+    '/webhook/personnage',
+    auth.gate(),
+    requireJsonEntity(),
+    limitBody(config.maxBodyBytes),
+    async (c) => {
+      const bytes = await readBody(c, config.maxBodyBytes);
+      auth.verify(c.req.raw.headers, bytes);
+      const input = toPersonnageInput(decodeJson(bytes));
+      const key = idempotencyKeyOf(c.req.raw.headers);
 
-    const event = toEvent(parsed.data, newId(), now());
-    log.info({ decision: 'received', eventId: event.id }, 'webhook received');
-    let messageId: string;
-    try {
-      messageId = await publisher.publish({
-        data: Buffer.from(JSON.stringify(event)),
-        attributes: { eventType: PERSONNAGE_CREATED, eventId: event.id },
+      const accept = async () => {
+        const event = toEvent(
+          input,
+          key === undefined ? newId() : eventIdForKey(key),
+          now(),
+        );
+        log.info(
+          { decision: 'received', eventId: event.id },
+          'webhook received',
+        );
+        const messageId = await publishWithin(
+          publisher,
+          toMessage(event),
+          config.publishTimeoutMs,
+        );
+        log.info(
+          { decision: 'published', eventId: event.id, messageId },
+          'event published',
+        );
+        return JSON.stringify({ event, messageId });
+      };
+
+      if (key === undefined) {
+        return c.body(await accept(), 202, {
+          'Content-Type': 'application/json',
+        });
+      }
+      const answer = await idempotency.once(key, fingerprint(input), accept);
+      if (answer.replayed) {
+        log.info({ decision: 'replayed', idempotencyKey: key }, 'replayed');
+      }
+      return c.body(answer.body, 202, {
+        'Content-Type': 'application/json',
+        ...(answer.replayed ? { [REPLAYED_HEADER]: 'true' } : {}),
       });
-    } catch (err) {
-      if (!(err instanceof PublishUnavailableError)) throw err;
-      throw problems.unavailable(
-        `The event could not be published to ${deps.config.topic}; retry later.`,
-        5,
-        err,
-      );
-    }
-    log.info(
-      { decision: 'published', eventId: event.id, messageId },
-      'event published',
-    );
-    return c.json({ event, messageId }, 202);
-  });
+    },
+  );
 
   app.notFound(notFound(ROUTES));
   app.onError(onError(log));

@@ -1,0 +1,167 @@
+import { createHash } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import type { Config } from '../core/config.js';
+import type { Logger } from '../core/log.js';
+import { problems } from '../core/problem.js';
+import {
+  githubKeys,
+  sameBytes,
+  standardWebhookSigners,
+  type Verdict,
+  verifyGithub,
+  verifyStandardWebhook,
+} from './signatures.js';
+
+export type AuthConfig = Pick<
+  Config,
+  | 'ingestApiKeys'
+  | 'webhookSecrets'
+  | 'githubWebhookSecrets'
+  | 'webhookToleranceSeconds'
+>;
+
+type Credential = 'api-key' | 'standard-webhooks' | 'github';
+
+const REALM = 'realm="relais-ingest"';
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest();
+
+/** The API key of `Authorization: Bearer <key>` or of `X-API-Key`. */
+function presentedApiKeys(headers: Headers): string[] {
+  const keys: string[] = [];
+  const bearer = /^Bearer +(\S+) *$/i.exec(headers.get('authorization') ?? '');
+  if (bearer?.[1]) keys.push(bearer[1]);
+  const header = headers.get('x-api-key');
+  if (header !== null) keys.push(header.trim());
+  return keys;
+}
+
+/**
+ * Who may post to ingest. Each kind of credential is off until configured:
+ * API keys (`INGEST_API_KEYS`), Standard Webhooks signatures
+ * (`WEBHOOK_SECRETS`), GitHub signatures (`GITHUB_WEBHOOK_SECRETS`).
+ * With none configured, ingest is open (the local default; refused in
+ * production by `buildIngest`).
+ *
+ * The rule, "one valid, none invalid": a request is admitted when it
+ * presents at least one credential of a configured kind and every
+ * credential of a configured kind that it presents is valid. So curl or
+ * Make can send an API key while GitHub, which cannot add headers, signs;
+ * and a request with a good key and a forged signature is still refused.
+ * Credentials of kinds not configured are ignored. Every refusal is a 401
+ * with `WWW-Authenticate`, logged with its reason.
+ */
+export class Authenticator {
+  readonly open: boolean;
+  private readonly apiKeyDigests: Buffer[];
+  private readonly signers;
+  private readonly github;
+  private readonly challenge: string;
+  private readonly expected: string;
+
+  constructor(
+    private readonly config: AuthConfig,
+    private readonly log: Logger,
+    private readonly now: () => Date,
+  ) {
+    this.apiKeyDigests = config.ingestApiKeys.map(sha256);
+    this.signers = standardWebhookSigners(config.webhookSecrets);
+    this.github = githubKeys(config.githubWebhookSecrets);
+    this.open =
+      this.apiKeyDigests.length + this.signers.length + this.github.length ===
+      0;
+    const challenges: string[] = [];
+    const kinds: string[] = [];
+    if (this.apiKeyDigests.length > 0) {
+      challenges.push(`Bearer ${REALM}`);
+      kinds.push('an API key (Authorization: Bearer, or X-API-Key)');
+    }
+    if (this.signers.length + this.github.length > 0) {
+      challenges.push(`Webhook-Signature ${REALM}`);
+    }
+    if (this.signers.length > 0) kinds.push('a Standard Webhooks signature');
+    if (this.github.length > 0) kinds.push('an X-Hub-Signature-256 signature');
+    this.challenge = challenges.join(', ');
+    this.expected = kinds.join(' or ');
+  }
+
+  /**
+   * The checks that need no body, as middleware: a missing credential or a
+   * wrong API key is refused before a byte of the body is read.
+   */
+  gate(): MiddlewareHandler {
+    return async (c, next) => {
+      if (!this.open) this.check(c.req.raw.headers, undefined);
+      await next();
+    };
+  }
+
+  /** The whole decision, over the raw body bytes; throws a 401 problem. */
+  verify(headers: Headers, body: Uint8Array): void {
+    if (!this.open) this.check(headers, body);
+  }
+
+  private check(headers: Headers, body: Uint8Array | undefined): void {
+    let presented = 0;
+    const apiKeys =
+      this.apiKeyDigests.length > 0 ? presentedApiKeys(headers) : [];
+    for (const key of apiKeys) {
+      presented++;
+      if (!this.knownApiKey(key)) this.refuse('api-key', 'unknown API key');
+    }
+    const swSignature = headers.get('webhook-signature');
+    if (this.signers.length > 0 && swSignature !== null) {
+      presented++;
+      if (body !== undefined) {
+        this.require(
+          'standard-webhooks',
+          verifyStandardWebhook(
+            this.signers,
+            {
+              id: headers.get('webhook-id') ?? '',
+              timestamp: headers.get('webhook-timestamp') ?? '',
+              signature: swSignature,
+            },
+            body,
+            Math.floor(this.now().getTime() / 1000),
+            this.config.webhookToleranceSeconds,
+          ),
+        );
+      }
+    }
+    const ghSignature = headers.get('x-hub-signature-256');
+    if (this.github.length > 0 && ghSignature !== null) {
+      presented++;
+      if (body !== undefined) {
+        this.require('github', verifyGithub(this.github, ghSignature, body));
+      }
+    }
+    // Every credential presented was verified or refused above.
+    if (presented === 0) this.refuse(undefined, 'no credential');
+  }
+
+  private knownApiKey(key: string): boolean {
+    const digest = sha256(key);
+    let known = false;
+    for (const expected of this.apiKeyDigests) {
+      if (sameBytes(digest, expected)) known = true;
+    }
+    return known;
+  }
+
+  private require(credential: Credential, verdict: Verdict): void {
+    if (!verdict.ok) this.refuse(credential, verdict.reason);
+  }
+
+  private refuse(credential: Credential | undefined, reason: string): never {
+    this.log.warn(
+      { decision: 'unauthenticated', credential: credential ?? 'none', reason },
+      'request refused: not authenticated',
+    );
+    const detail =
+      credential === undefined
+        ? `Send ${this.expected}.`
+        : `The ${credential} credential is not valid: ${reason}.`;
+    throw problems.unauthorized(detail, this.challenge);
+  }
+}
