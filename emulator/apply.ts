@@ -3,11 +3,8 @@ import type {
   GetSubscriptionMetadataResponse,
   PubSub,
 } from '@google-cloud/pubsub';
-import {
-  redactToken,
-  type SubscriptionSpec,
-  type Topology,
-} from './topology.js';
+import { redactToken } from './redact.js';
+import type { SubscriptionSpec, Topology } from './topology.js';
 
 /** What `applyTopology` did to one resource. */
 export type Action =

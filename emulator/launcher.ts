@@ -6,6 +6,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { isPortInUse } from './ports.js';
+import { redactToken } from './redact.js';
 
 export { freePort, isPortInUse } from './ports.js';
 
@@ -82,6 +83,8 @@ export interface EmulatorHandle {
   startupMs: number;
   /** Which command runs: the emulator's launcher or `gcloud beta`. */
   via: 'launcher' | 'gcloud';
+  /** The emulator's last output lines (up to 40), for error reports. */
+  recentOutput(): string[];
   /** Settles when the emulator's main process exits, for whatever reason. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /**
@@ -182,6 +185,7 @@ export async function startEmulator(
     pid,
     startupMs,
     via: command.via,
+    recentOutput: () => [...tail()],
     exited,
     stop: handleStop,
   };
@@ -271,7 +275,10 @@ async function answersOk(url: string): Promise<boolean> {
   }
 }
 
-/** Forwards each output line to `log` and keeps the last 40 for errors. */
+/**
+ * Forwards each output line to `log` and keeps the last 40 for errors,
+ * with push tokens hidden: a failed push is logged with its endpoint.
+ */
 function collectOutput(
   child: ChildProcess,
   log: (line: string) => void,
@@ -279,7 +286,8 @@ function collectOutput(
   const lines: string[] = [];
   for (const stream of [child.stdout, child.stderr]) {
     if (!stream) continue;
-    createInterface({ input: stream }).on('line', (line) => {
+    createInterface({ input: stream }).on('line', (raw) => {
+      const line = redactToken(raw);
       lines.push(line);
       if (lines.length > 40) lines.shift();
       log(line);

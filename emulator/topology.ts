@@ -157,11 +157,6 @@ export function pushEndpoint(base: string, token: string): string {
   return url.toString();
 }
 
-/** A URL or any text with `token=<secret>` in it, with the secret hidden. */
-export function redactToken(text: string): string {
-  return text.replace(/([?&]token=)[^&\s"']*/g, '$1[redacted]');
-}
-
 function nameProblems(names: Record<string, string>): string[] {
   const problems: string[] = [];
   for (const [key, value] of Object.entries(names)) {

@@ -7,7 +7,8 @@ import {
   PortInUseError,
   startEmulator,
 } from '../../emulator/launcher.js';
-import { emulatorHost } from '../harness/index.js';
+import { createPubSub } from '../../functions/core/pubsub.js';
+import { emulatorHost, waitFor } from '../harness/index.js';
 
 /** Pids of the processes in group `pgid`, read from /proc (Linux). */
 async function groupMembers(pgid: number): Promise<number[]> {
@@ -115,6 +116,41 @@ describe('startEmulator', () => {
     expect(await groupMembers(emulator.pid)).toEqual([]);
     await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
     await emulator.stop();
+  });
+
+  it('hides push tokens in what it logs about failed pushes', async () => {
+    const lines: string[] = [];
+    const emulator = await startEmulator({
+      host: '127.0.0.1',
+      port: await freePort(),
+      projectId: 'relais-test',
+      log: (line) => lines.push(line),
+    });
+    const pubsub = createPubSub({
+      projectId: 'relais-test',
+      emulatorHost: emulator.host,
+    });
+    try {
+      await pubsub.createTopic('tokens');
+      await pubsub.createSubscription('tokens', 'tokens-push', {
+        // Port 9 (discard) has no listener here: every push fails.
+        pushEndpoint: 'http://127.0.0.1:9/push?token=not-for-the-log-1234',
+      });
+      await pubsub.topic('tokens').publishMessage({ data: Buffer.from('x') });
+
+      await waitFor(() => lines.some((l) => l.includes('Failed to push')), {
+        message: 'a failed push in the log',
+      });
+    } finally {
+      await pubsub.close();
+      await emulator.stop();
+    }
+
+    expect(lines.join('\n')).not.toContain('not-for-the-log-1234');
+    expect(emulator.recentOutput().join('\n')).not.toContain(
+      'not-for-the-log-1234',
+    );
+    expect(lines.join('\n')).toContain('/push?token=[redacted]');
   });
 
   it('stops the Java child of the gcloud wrapper too', async () => {

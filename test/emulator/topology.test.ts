@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { redactToken } from '../../emulator/redact.js';
 import {
   pushEndpoint,
   RETRY_POLICY,
-  redactToken,
   TopologyError,
   topology,
 } from '../../emulator/topology.js';

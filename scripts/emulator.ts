@@ -1,0 +1,86 @@
+/**
+ * `npm run emulator`: the Pub/Sub emulator and relais's topology, alone, in
+ * the foreground, for functions started separately (`npm run function`).
+ * The push subscriptions point at the functions' configured ports, with the
+ * push token kept in DATA_DIR/.push-token, where the functions read it.
+ * Ctrl-C or SIGTERM stops the emulator's whole process group.
+ */
+import { loadConfig } from '../functions/core/config.js';
+import { resolvePushToken } from '../functions/core/push-token.js';
+import { runMain, UsageError } from './lib/args.js';
+import {
+  assertPortsFree,
+  emulatorAddress,
+  functionUrl,
+  onShutdownSignal,
+  seconds,
+  startLocalPubSub,
+} from './lib/local-run.js';
+
+const USAGE = `usage: npm run emulator
+
+Starts the Pub/Sub emulator on PUBSUB_EMULATOR_HOST (default 127.0.0.1:8085)
+and creates the topic TOPIC, its dead-letter topic and the archive and notify
+push subscriptions (to ARCHIVE_PORT and NOTIFY_PORT). Ctrl-C stops it.`;
+
+async function main(): Promise<void> {
+  if (process.argv.length > 2) {
+    throw new UsageError(`unexpected argument: ${process.argv[2]}`);
+  }
+  const began = performance.now();
+  const config = loadConfig();
+  await assertPortsFree([emulatorAddress(config)]);
+  const print = (line: string) => console.error(`emulator | ${line}`);
+  const pushToken = await resolvePushToken(config);
+
+  let stopping = false;
+  let local: Awaited<ReturnType<typeof startLocalPubSub>> | undefined;
+  onShutdownSignal(() => {
+    stopping = true;
+    // Before the emulator is up there is nothing to stop yet: `main`
+    // notices `stopping` once the start resolves.
+    void local?.emulator.stop().then(
+      () => process.exit(0),
+      (err: Error) => {
+        console.error(`error: ${err.message}`);
+        process.exit(1);
+      },
+    );
+  });
+
+  local = await startLocalPubSub(config, pushToken, print);
+  const { emulator } = local;
+  if (stopping) {
+    await emulator.stop();
+    return;
+  }
+  console.log(
+    [
+      '',
+      `Pub/Sub emulator on ${emulator.host} (project ${config.projectId}),` +
+        ` ready in ${seconds(performance.now() - began)}` +
+        ` (emulator ${seconds(emulator.startupMs)})`,
+      `  topic ${config.topic} -> archive ${functionUrl(config, 'archive')}` +
+        `/push, notify ${functionUrl(config, 'notify')}/push`,
+      `  dead letters: ${config.topic}-dead-letter` +
+        ` (pull: ${config.topic}-dead-letter-inspect)`,
+      '',
+      'Start the functions in other terminals:',
+      '  npm run function -- ingest   (or archive, notify)',
+      'Ctrl-C stops the emulator.',
+      '',
+    ].join('\n'),
+  );
+
+  const exit = await emulator.exited;
+  if (!stopping) {
+    console.error(
+      `error: the emulator exited unexpectedly (${exit.code ?? exit.signal})\n` +
+        emulator.recentOutput().join('\n'),
+    );
+    await emulator.stop().catch(() => undefined);
+    process.exitCode = 1;
+  }
+}
+
+runMain(USAGE, main);

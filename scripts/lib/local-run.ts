@@ -1,0 +1,176 @@
+import { isIPv4 } from 'node:net';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { type AppliedAction, applyTopology } from '../../emulator/apply.js';
+import {
+  type EmulatorHandle,
+  isPortInUse,
+  startEmulator,
+} from '../../emulator/launcher.js';
+import { topology } from '../../emulator/topology.js';
+import type { Config } from '../../functions/core/config.js';
+import { createPubSub } from '../../functions/core/pubsub.js';
+import type { FunctionName } from '../../functions/core/runtime.js';
+
+/** The repository root, whatever the current directory. */
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The variable that sets each function's port, for error messages. */
+export const PORT_VARIABLE: Record<FunctionName, string> = {
+  ingest: 'INGEST_PORT',
+  archive: 'ARCHIVE_PORT',
+  notify: 'NOTIFY_PORT',
+};
+
+/** A port a script needs, and the variable that moves it. */
+export interface NeededPort {
+  host: string;
+  port: number;
+  variable: string;
+}
+
+/** The emulator's address from the configuration, for a local run. */
+export function emulatorAddress(
+  config: Pick<Config, 'emulatorHost'>,
+): NeededPort {
+  if (config.emulatorHost === undefined) {
+    throw new Error(
+      'PUBSUB_EMULATOR_HOST is unset on Cloud Run (K_SERVICE is set): ' +
+        'the local scripts only run against the emulator',
+    );
+  }
+  const [host = '', port = ''] = config.emulatorHost.split(':');
+  if (!isIPv4(host)) {
+    throw new Error(
+      `PUBSUB_EMULATOR_HOST must use an IPv4 address (127.0.0.1:${port}), ` +
+        `not "${host}"`,
+    );
+  }
+  return { host, port: Number(port), variable: 'PUBSUB_EMULATOR_HOST' };
+}
+
+/**
+ * Where the emulator and a curl reach the functions: their bind address,
+ * or loopback when they bind every interface.
+ */
+export function localHost(config: Pick<Config, 'host'>): string {
+  return ['0.0.0.0', '::', ''].includes(config.host)
+    ? '127.0.0.1'
+    : config.host;
+}
+
+/** The local URL of a function, without a trailing slash. */
+export function functionUrl(
+  config: Pick<Config, 'host' | 'ports'>,
+  name: FunctionName,
+): string {
+  return `http://${localHost(config)}:${config.ports[name]}`;
+}
+
+/** Fails at once, naming the port and its variable, if one is taken. */
+export async function assertPortsFree(ports: NeededPort[]): Promise<void> {
+  const taken: string[] = [];
+  for (const { host, port, variable } of ports) {
+    if (await isPortInUse(host, port)) {
+      taken.push(
+        `port ${port} on ${host} is already in use: stop what listens ` +
+          `there or set ${variable} to use another port`,
+      );
+    }
+  }
+  if (taken.length > 0) throw new Error(taken.join('\n'));
+}
+
+export interface LocalPubSub {
+  emulator: EmulatorHandle;
+  actions: AppliedAction[];
+}
+
+/**
+ * Starts the emulator on the configured address and applies the topology,
+ * push subscriptions pointed at the functions' configured ports. The
+ * emulator is stopped again if the topology cannot be applied.
+ */
+export async function startLocalPubSub(
+  config: Readonly<Config>,
+  pushToken: string,
+  print: (line: string) => void,
+): Promise<LocalPubSub> {
+  const { host, port } = emulatorAddress(config);
+  const emulator = await startEmulator({
+    host,
+    port,
+    projectId: config.projectId,
+    log: (line) => {
+      if (worthShowing(line)) print(line);
+    },
+  });
+  const pubsub = createPubSub({
+    projectId: config.projectId,
+    emulatorHost: emulator.host,
+  });
+  try {
+    const spec = topology({
+      topic: config.topic,
+      pushBase: {
+        archive: functionUrl(config, 'archive'),
+        notify: functionUrl(config, 'notify'),
+      },
+      pushToken,
+      target: 'emulator',
+    });
+    const actions = await applyTopology(pubsub, spec, print);
+    return { emulator, actions };
+  } catch (err) {
+    await emulator.stop().catch(() => undefined);
+    throw err;
+  } finally {
+    await pubsub.close();
+  }
+}
+
+/**
+ * The emulator logs two lines per incoming connection and a stack trace
+ * per failed push. Only the launcher's status lines, failed pushes (token
+ * redacted by the launcher) and the headers of warnings and errors reach
+ * the terminal; the rest is kept for the report if it dies.
+ */
+function worthShowing(line: string): boolean {
+  return /^(starting the Pub\/Sub|Pub\/Sub emulator ready|WARNING:|SEVERE:)|Failed to push/.test(
+    line,
+  );
+}
+
+/** Writes each line of `stream` to `write`, after `prefix`. */
+export function prefixLines(
+  stream: Readable | null,
+  prefix: string,
+  write: (line: string) => void,
+): void {
+  if (!stream) return;
+  createInterface({ input: stream }).on('line', (line) =>
+    write(`${prefix}${line}`),
+  );
+}
+
+/**
+ * Calls `handler` once on the first SIGINT or SIGTERM; later ones (npm
+ * forwards Ctrl-C as well, so two often arrive) are ignored while it runs.
+ */
+export function onShutdownSignal(
+  handler: (signal: NodeJS.Signals) => void,
+): void {
+  let received = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (received) return;
+      received = true;
+      handler(signal);
+    });
+  }
+}
+
+export function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}

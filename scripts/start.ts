@@ -1,0 +1,283 @@
+/**
+ * `npm start`: the whole of relais on one machine. Starts the Pub/Sub
+ * emulator, applies the topology, runs ingest, archive and notify as child
+ * processes (`functions/server.ts`), waits until each answers `/healthz`,
+ * then prints the URLs and a curl to try.
+ *
+ * Ctrl-C or SIGTERM stops everything (functions by pid, the emulator by
+ * process group) and exits 0; a child that dies on its own stops
+ * everything and exits 1.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import type { EmulatorHandle } from '../emulator/launcher.js';
+import { type Config, loadConfig } from '../functions/core/config.js';
+import { resolvePushToken } from '../functions/core/push-token.js';
+import {
+  FUNCTION_NAMES,
+  type FunctionName,
+} from '../functions/core/runtime.js';
+import { runMain, UsageError } from './lib/args.js';
+import {
+  assertPortsFree,
+  emulatorAddress,
+  functionUrl,
+  type LocalPubSub,
+  localHost,
+  onShutdownSignal,
+  PORT_VARIABLE,
+  prefixLines,
+  REPO_ROOT,
+  seconds,
+  startLocalPubSub,
+} from './lib/local-run.js';
+
+const USAGE = `usage: npm start
+
+Runs the Pub/Sub emulator and the ingest, archive and notify functions on
+the ports of PUBSUB_EMULATOR_HOST, INGEST_PORT, ARCHIVE_PORT and NOTIFY_PORT
+(defaults 8085, 8080, 8081, 8082). Ctrl-C stops everything.`;
+
+const HEALTH_TIMEOUT_MS = 30_000;
+const STOP_GRACE_MS = 5_000;
+
+interface RunningFunction {
+  name: FunctionName;
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Everything started so far, and the one way to stop it. */
+class LocalRun {
+  pubsub: LocalPubSub | undefined;
+  readonly functions: RunningFunction[] = [];
+  /** Set once stopping starts, for whatever reason; start-up checks it. */
+  stopping = false;
+  /** Set by Ctrl-C or SIGTERM: stopping was asked for, not a failure. */
+  interrupted = false;
+
+  /**
+   * Stops what has been started, functions first (they may still be
+   * answering pushes), then the emulator. Safe to call again: each part
+   * stops once.
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.all(this.functions.map((f) => stopFunction(f)));
+    await this.pubsub?.emulator.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  if (process.argv.length > 2) {
+    throw new UsageError(`unexpected argument: ${process.argv[2]}`);
+  }
+  const began = performance.now();
+  const config = loadConfig();
+  const host = localHost(config);
+  await assertPortsFree([
+    emulatorAddress(config),
+    ...FUNCTION_NAMES.map((name) => ({
+      host: config.host,
+      port: config.ports[name],
+      variable: PORT_VARIABLE[name],
+    })),
+  ]);
+  const pushToken = await resolvePushToken(config);
+
+  const run = new LocalRun();
+  let started = false;
+  // Last resort if this process exits without stopping its children (an
+  // uncaught error): they are in process groups of their own.
+  process.once('exit', () => {
+    for (const f of run.functions) signal(f.child.pid, 'SIGKILL');
+  });
+  onShutdownSignal((name) => {
+    console.error(`\nrelais   | ${name}: stopping everything`);
+    run.stopping = true;
+    run.interrupted = true;
+    // During start-up, main() notices `stopping` after its current step
+    // and stops what exists by then.
+    if (!started) return;
+    run.stop().then(
+      () => process.exit(0),
+      (err: Error) => {
+        console.error(`error: ${err.message}`);
+        process.exit(1);
+      },
+    );
+  });
+
+  try {
+    run.pubsub = await startLocalPubSub(config, pushToken, (line) =>
+      console.error(`emulator | ${line}`),
+    );
+    if (run.stopping) return await run.stop();
+    const { emulator } = run.pubsub;
+    for (const name of FUNCTION_NAMES) {
+      run.functions.push(startFunction(name, config, emulator.host));
+    }
+    watchForCrashes(run);
+    await Promise.all(
+      run.functions.map((f) => waitUntilHealthy(f, config, host, run)),
+    );
+    if (run.stopping) return await run.stop();
+    started = true;
+    printReady(config, emulator, performance.now() - began);
+  } catch (err) {
+    await run.stop().catch(() => undefined);
+    // Interrupted while starting: what failed was stopped on purpose.
+    if (!run.interrupted) throw err;
+  }
+}
+
+/**
+ * Runs `functions/server.ts` with Node and the tsx loader directly rather
+ * than through the `tsx` command, which would put a second process between
+ * this one and the server: the pid we signal is the server's.
+ */
+function startFunction(
+  name: FunctionName,
+  config: Readonly<Config>,
+  emulatorHost: string,
+): RunningFunction {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'functions/server.ts', name],
+    {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        PUBSUB_EMULATOR_HOST: emulatorHost,
+        PUBSUB_PROJECT_ID: config.projectId,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so Ctrl-C reaches only this script, which
+      // then stops the functions in order.
+      detached: true,
+    },
+  );
+  const prefix = `${name.padEnd(8)} | `;
+  prefixLines(child.stdout, prefix, (line) => console.log(line));
+  prefixLines(child.stderr, prefix, (line) => console.error(line));
+  const exited = new Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+  }>((resolve) => {
+    child.once('exit', (code, sig) => resolve({ code, signal: sig }));
+    child.once('error', (err) => {
+      console.error(`${prefix}could not start: ${err.message}`);
+      resolve({ code: null, signal: null });
+    });
+  });
+  return { name, child, exited };
+}
+
+/** A function or the emulator that exits by itself stops the whole run. */
+function watchForCrashes(run: LocalRun): void {
+  const crashed = (what: string, how: string, detail = '') => {
+    if (run.stopping) return;
+    console.error(`relais   | ${what} exited unexpectedly (${how})${detail}`);
+    process.exitCode = 1;
+    void run.stop().finally(() => process.exit(1));
+  };
+  for (const f of run.functions) {
+    void f.exited.then(({ code, signal }) =>
+      crashed(f.name, String(code ?? signal)),
+    );
+  }
+  const emulator = run.pubsub?.emulator;
+  void emulator?.exited.then(({ code, signal }) =>
+    crashed(
+      'the Pub/Sub emulator',
+      String(code ?? signal),
+      `\n${emulator.recentOutput().join('\n')}`,
+    ),
+  );
+}
+
+async function waitUntilHealthy(
+  f: RunningFunction,
+  config: Readonly<Config>,
+  host: string,
+  run: LocalRun,
+): Promise<void> {
+  const url = `http://${host}:${config.ports[f.name]}/healthz`;
+  let exited = false;
+  void f.exited.then(() => {
+    exited = true;
+  });
+  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
+  while (Date.now() < deadline && !exited && !run.stopping) {
+    const ok = await fetch(url, { signal: AbortSignal.timeout(1_000) })
+      .then((res) => res.ok)
+      .catch(() => false);
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  if (run.stopping) return;
+  throw new Error(
+    exited
+      ? `${f.name} exited before answering ${url}`
+      : `${f.name} did not answer ${url} within ${HEALTH_TIMEOUT_MS} ms`,
+  );
+}
+
+async function stopFunction(f: RunningFunction): Promise<void> {
+  if (f.child.exitCode !== null || f.child.signalCode !== null) return;
+  signal(f.child.pid, 'SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), STOP_GRACE_MS);
+  });
+  const outcome = await Promise.race([f.exited, grace]);
+  clearTimeout(timer);
+  if (outcome === 'late') {
+    console.error(`relais   | ${f.name} ignored SIGTERM; killing it`);
+    signal(f.child.pid, 'SIGKILL');
+    await f.exited;
+  }
+}
+
+/** Signals one process by pid; one already gone is fine. */
+function signal(pid: number | undefined, sig: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(pid, sig);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
+}
+
+function printReady(
+  config: Readonly<Config>,
+  emulator: EmulatorHandle,
+  elapsedMs: number,
+): void {
+  const ingest = functionUrl(config, 'ingest');
+  const auth =
+    config.ingestApiKeys.length > 0
+      ? " -H 'X-API-Key: <a key from INGEST_API_KEYS>'"
+      : '';
+  console.log(
+    [
+      '',
+      `relais is running (started in ${seconds(elapsedMs)}, of which` +
+        ` the emulator ${seconds(emulator.startupMs)})`,
+      `  ingest   ${ingest}  (POST /webhook/personnage)`,
+      `  archive  ${functionUrl(config, 'archive')}`,
+      `  notify   ${functionUrl(config, 'notify')}`,
+      `  Pub/Sub emulator ${emulator.host}, project ${config.projectId},` +
+        ` topic ${config.topic}`,
+      '',
+      'Try it:',
+      `  curl -X POST ${ingest}/webhook/personnage` +
+        ` -H 'Content-Type: application/json'${auth}` +
+        ` -d '{"nom": "Sasuke", "score": 95}'`,
+      '',
+      'Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
+}
+
+runMain(USAGE, main);
