@@ -60,7 +60,12 @@ const ROUTES = {
  * type, size, signatures over the raw bytes, JSON, schema, idempotency.
  */
 export function createIngestApp(deps: IngestDeps): Hono {
-  const config: IngestConfig = { ...loadConfig({}), ...deps.config };
+  const given = Object.entries(deps.config).filter(([, v]) => v !== undefined);
+  // An explicit undefined must not erase a default (the replay tolerance).
+  const config: IngestConfig = {
+    ...loadConfig({}),
+    ...Object.fromEntries(given),
+  };
   const { publisher, log } = deps;
   const now = deps.now ?? (() => new Date());
   const newId = deps.newId ?? randomUUID;

@@ -64,6 +64,9 @@ export class Authenticator {
     private readonly log: Logger,
     private readonly now: () => Date,
   ) {
+    if (!(config.webhookToleranceSeconds >= 0)) {
+      throw new RangeError('webhookToleranceSeconds must be a number ≥ 0');
+    }
     this.apiKeyDigests = config.ingestApiKeys.map(sha256);
     this.signers = standardWebhookSigners(config.webhookSecrets);
     this.github = githubKeys(config.githubWebhookSecrets);
