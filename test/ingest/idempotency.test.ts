@@ -1,0 +1,225 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { loadConfig } from '../../functions/core/config.js';
+import { eventIdForKey, uuidV5 } from '../../functions/ingest/event-id.js';
+import { IdempotencyStore } from '../../functions/ingest/idempotency.js';
+import {
+  expectProblem,
+  goku,
+  post,
+  publishedEvents,
+  recordingPublisher,
+  standardWebhookHeaders,
+  testIngest,
+  viaApp,
+  WHSEC,
+} from './support.js';
+
+const DNS = '6ba7b810-9dad-11d1-80b4-00c04fd430c8';
+const URL_NS = '6ba7b811-9dad-11d1-80b4-00c04fd430c8';
+
+describe('uuidV5', () => {
+  it.each([
+    [DNS, 'www.example.com', '2ed6657d-e927-568b-95e1-2665a8aea6a2'],
+    [
+      URL_NS,
+      'https://relais.example/évènement',
+      '5872998c-5a8a-5b98-8328-6551fdc012b2',
+    ],
+  ])('matches RFC 9562 (as Python computes it) for %s %s', (ns, name, id) => {
+    expect(uuidV5(name, ns)).toBe(id);
+  });
+
+  it('derives a version-5 UUID that the event schema accepts', () => {
+    const id = eventIdForKey('order-42');
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab]/);
+    expect(z.uuid().parse(id)).toBe(id);
+    expect(eventIdForKey('order-42')).toBe(id);
+    expect(eventIdForKey('order-43')).not.toBe(id);
+  });
+});
+
+it('remembers keys for at least 24 hours by default', () => {
+  expect(loadConfig({}).idempotencyTtlMs).toBeGreaterThanOrEqual(86_400_000);
+});
+
+describe('a request carrying an idempotency key', () => {
+  it('is answered again, identically, without a second publish', async () => {
+    const { app, publisher } = testIngest();
+    const request = post(goku, { 'idempotency-key': 'order-42' });
+
+    const first = await viaApp(app, request);
+    const again = await viaApp(app, request);
+
+    expect(first.status).toBe(202);
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    expect(again.status).toBe(202);
+    expect(again.text).toBe(first.text);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(publisher.calls).toBe(1);
+  });
+
+  it('publishes an event id derived from the key', async () => {
+    const { app, publisher } = testIngest();
+    await viaApp(app, post(goku, { 'idempotency-key': 'order-42' }));
+    expect(publishedEvents(publisher)[0]?.id).toBe(eventIdForKey('order-42'));
+    expect(publisher.messages[0]?.attributes.eventId).toBe(
+      eventIdForKey('order-42'),
+    );
+  });
+
+  it('reads a quoted key (structured field) as the bare key', async () => {
+    const { app, publisher } = testIngest();
+    await viaApp(app, post(goku, { 'idempotency-key': 'order-42' }));
+    const again = await viaApp(
+      app,
+      post(goku, { 'idempotency-key': '"order-42"' }),
+    );
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(publisher.calls).toBe(1);
+  });
+
+  it('replays a Standard Webhooks retry: same webhook-id, new signature', async () => {
+    const { app, publisher } = testIngest({
+      config: { webhookSecrets: [WHSEC] },
+    });
+    const id = 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W';
+    const first = await viaApp(
+      app,
+      post(goku, standardWebhookHeaders(goku, { id })),
+    );
+    const retry = await viaApp(
+      app,
+      post(
+        goku,
+        standardWebhookHeaders(goku, { id, at: new Date(Date.now() + 60_000) }),
+      ),
+    );
+    expect(first.status).toBe(202);
+    expect(retry.text).toBe(first.text);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(publisher.calls).toBe(1);
+    expect(publishedEvents(publisher)[0]?.id).toBe(eventIdForKey(id));
+  });
+
+  it('prefers Idempotency-Key to webhook-id', async () => {
+    const { app, publisher } = testIngest();
+    await viaApp(
+      app,
+      post(goku, { 'idempotency-key': 'explicit', 'webhook-id': 'msg_1' }),
+    );
+    expect(publishedEvents(publisher)[0]?.id).toBe(eventIdForKey('explicit'));
+  });
+
+  it('replays a body that differs only in layout', async () => {
+    const { app, publisher } = testIngest();
+    const key = { 'idempotency-key': 'order-42' };
+    await viaApp(app, post(goku, key));
+    const again = await viaApp(
+      app,
+      post('{ "score": 95, "nom": "  Son Goku " }', key),
+    );
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(publisher.calls).toBe(1);
+  });
+
+  it('refuses the key reused for a different personnage (422)', async () => {
+    const { app, publisher } = testIngest();
+    const key = { 'idempotency-key': 'order-42' };
+    await viaApp(app, post(goku, key));
+    const reused = await viaApp(app, post('{"nom":"Vegeta","score":94}', key));
+    expectProblem(reused, 422, 'idempotency-key-reused');
+    expect(publisher.calls).toBe(1);
+  });
+
+  it('shares one publish among concurrent requests', async () => {
+    const { app, publisher } = testIngest();
+    const request = post(goku, { 'idempotency-key': 'order-42' });
+
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => viaApp(app, request)),
+    );
+
+    expect(publisher.calls).toBe(1);
+    expect(new Set(answers.map((a) => a.status))).toEqual(new Set([202]));
+    expect(new Set(answers.map((a) => a.text)).size).toBe(1);
+    const replayed = answers.filter(
+      (a) => a.headers.get('idempotent-replayed') === 'true',
+    );
+    expect(replayed).toHaveLength(19);
+  });
+
+  it('does not remember a failed publish', async () => {
+    const publisher = recordingPublisher('fail');
+    const { app } = testIngest({ publisher });
+    const request = post(goku, { 'idempotency-key': 'order-42' });
+
+    const failed = await Promise.all([
+      viaApp(app, request),
+      viaApp(app, request),
+    ]);
+    expect(failed.map((f) => f.status)).toEqual([503, 503]);
+    expect(publisher.calls).toBe(1);
+
+    publisher.behaviour = 'ok';
+    const retried = await viaApp(app, request);
+    expect(retried.status).toBe(202);
+    expect(retried.headers.get('idempotent-replayed')).toBeNull();
+    const replayed = await viaApp(app, request);
+    expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+    expect(publisher.calls).toBe(2);
+  });
+
+  it('publishes the same event id again after an ingest restart', async () => {
+    const request = post(goku, { 'idempotency-key': 'order-42' });
+    const before = testIngest();
+    await viaApp(before.app, request);
+    const after = testIngest(); // a new instance: its window is empty
+
+    const retried = await viaApp(after.app, request);
+
+    expect(retried.headers.get('idempotent-replayed')).toBeNull();
+    const [first] = publishedEvents(before.publisher);
+    const [second] = publishedEvents(after.publisher);
+    // Two publishes, one event id: the archive keeps one of them.
+    expect(second?.id).toBe(first?.id);
+  });
+
+  it('gets a fresh random id when it carries no key', async () => {
+    const { app, publisher } = testIngest();
+    await viaApp(app, post(goku));
+    await viaApp(app, post(goku));
+    const [a, b] = publishedEvents(publisher);
+    expect(publisher.calls).toBe(2);
+    expect(a?.id).not.toBe(b?.id);
+  });
+});
+
+describe('IdempotencyStore', () => {
+  it('forgets the least recently used key beyond maxKeys', async () => {
+    const store = new IdempotencyStore({ maxKeys: 2, ttlMs: 60_000 });
+    let runs = 0;
+    const work = async () => `answer ${++runs}`;
+    await store.once('a', 'p', work);
+    await store.once('b', 'p', work);
+    await store.once('c', 'p', work);
+    expect(store.size).toBe(2);
+    expect(await store.once('c', 'p', work)).toEqual({
+      body: 'answer 3',
+      replayed: true,
+    });
+    expect(await store.once('a', 'p', work)).toEqual({
+      body: 'answer 4',
+      replayed: false,
+    });
+  });
+
+  it('forgets a key once its window has passed', async () => {
+    const store = new IdempotencyStore({ maxKeys: 10, ttlMs: 20 });
+    let runs = 0;
+    const work = async () => `answer ${++runs}`;
+    await store.once('a', 'p', work);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect((await store.once('a', 'p', work)).replayed).toBe(false);
+  });
+});
