@@ -173,8 +173,13 @@ export async function startEmulator(
       outcome === 'timeout'
         ? `did not answer Ok on ${host}:${port} within ${readyTimeoutMs} ms`
         : `exited (${outcome.code ?? outcome.signal}) before answering`;
+    // gcloud exits at once when the emulator component is missing.
+    const hint =
+      outcome !== 'timeout' && command.via === 'gcloud'
+        ? `\n${INSTALL_HINT}`
+        : '';
     throw new EmulatorStartError(
-      `the Pub/Sub emulator ${why}`,
+      `the Pub/Sub emulator ${why}${hint}`,
       tail().join('\n'),
     );
   }

@@ -34,12 +34,16 @@ export function emulatorEnv(): {
  * Closed when the test (or file) finishes.
  */
 export function testPubSub(): PubSub {
-  const pubsub = createPubSub({
-    projectId: inject('emulatorProjectId'),
-    emulatorHost: inject('emulatorHost'),
-  });
+  const pubsub = createPubSub(emulatorConfig());
   defer(() => pubsub.close());
   return pubsub;
+}
+
+function emulatorConfig() {
+  return {
+    projectId: inject('emulatorProjectId'),
+    emulatorHost: inject('emulatorHost'),
+  };
 }
 
 /** Resource ids no other test uses: `<prefix>-<random>-personnages`... */
@@ -67,7 +71,7 @@ export interface TestTopologyOptions {
   names?: UniqueNames;
   /** 5 makes a dead-letter test take about 5 s on the emulator. */
   maxDeliveryAttempts?: number;
-  /** A client to use; a new one (closed at cleanup) when absent. */
+  /** A client to use; else a new one, closed after the cleanup. */
   pubsub?: PubSub;
 }
 
@@ -90,7 +94,8 @@ export async function createTestTopology(
 ): Promise<TestTopology> {
   const names = options.names ?? uniqueNames();
   const pushToken = options.pushToken ?? TEST_PUSH_TOKEN;
-  const pubsub = options.pubsub ?? testPubSub();
+  const ownClient = options.pubsub === undefined;
+  const pubsub = options.pubsub ?? createPubSub(emulatorConfig());
   const spec = topology({
     topic: names.topic,
     names,
@@ -101,7 +106,9 @@ export async function createTestTopology(
   });
   let cleaning: Promise<void> | undefined;
   const cleanup = () => {
-    cleaning ??= deleteTopology(pubsub, spec);
+    cleaning ??= deleteTopology(pubsub, spec).finally(async () => {
+      if (ownClient) await pubsub.close();
+    });
     return cleaning;
   };
   defer(cleanup);
