@@ -169,7 +169,10 @@ async function main(): Promise<void> {
     await Promise.all([ingest.start(), archive.start()]);
 
     const sent = await sendBurst(ingest.url, apiKey, args, async (kill) => {
-      console.error(`check | SIGKILL ${kill} of archive, restarting it`);
+      const held = (await readArchiveFile(join(dataDir, ARCHIVE_FILE))).length;
+      console.error(
+        `check | SIGKILL ${kill} of archive at ${held} entries; restarting it`,
+      );
       await archive.stop('SIGKILL');
       await archive.start();
     });
@@ -246,9 +249,7 @@ async function settle(path: string, sent: Set<string>) {
   let last = -1;
   let stableSince = Date.now();
   for (;;) {
-    const entries = JSON.parse(await readFile(path, 'utf8')) as {
-      id: string;
-    }[];
+    const entries = await readArchiveFile(path);
     const distinct = new Set(entries.map((e) => e.id));
     const archived = [...sent].filter((id) => distinct.has(id)).length;
     if (entries.length !== last) {
@@ -266,6 +267,22 @@ async function settle(path: string, sent: Set<string>) {
       };
     }
     await sleep(500);
+  }
+}
+
+/**
+ * Parses the archive as any tool would. The file is a JSON array between
+ * writes; a read that overlaps an append can see half of it (a read is
+ * not atomic against a write), so such a read is simply taken again.
+ */
+async function readArchiveFile(path: string): Promise<{ id: string }[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return JSON.parse(await readFile(path, 'utf8')) as { id: string }[];
+    } catch (err) {
+      if (attempt === 20) throw err;
+      await sleep(20);
+    }
   }
 }
 

@@ -65,6 +65,16 @@ describe('file store on disk', () => {
     expect((await second.list({ limit: 10 })).items).toEqual([a, b]);
   });
 
+  it('fails to open when DATA_DIR is a file, naming the path', async () => {
+    const dir = await tempDataDir();
+    const notADir = join(dir, 'file');
+    await writeFile(notADir, '');
+
+    await expect(
+      openFileStore({ dir: notADir, log: silentLogger }),
+    ).rejects.toThrow(notADir);
+  });
+
   it('refuses a second store on the same directory', async () => {
     const dir = await tempDataDir();
     await open(dir);
@@ -186,9 +196,13 @@ describe('file store at start', () => {
 
     const expected = tear('x').endsWith('\n') ? [...kept, torn] : kept;
     expect(await readArchive(dir)).toEqual(expected);
-    expect(lines.find((l) => l.severity === 'WARNING')?.message).toMatch(
-      /repaired a torn tail/,
-    );
+    const warning = lines.find((l) => l.severity === 'WARNING');
+    expect(warning?.message).toMatch(/repaired a torn tail/);
+    if (typeof warning?.savedTo === 'string') {
+      expect(await readFile(warning.savedTo, 'utf8')).toBe(
+        tear(`,${JSON.stringify(torn)}`),
+      );
+    }
     expect(await store.append(torn)).toBe(
       expected.length === 3 ? 'duplicate' : 'archived',
     );
