@@ -22,7 +22,7 @@ import { topology } from '../emulator/topology.js';
 import { ARCHIVE_FILE } from '../functions/archive/file-store.js';
 import { createPubSub } from '../functions/core/pubsub.js';
 import { parseCommandLine, runMain } from './lib/args.js';
-import { REPO_ROOT } from './lib/local-run.js';
+import { onShutdownSignal, REPO_ROOT } from './lib/local-run.js';
 
 const USAGE = `usage: npm run check:archive -- [--count N] [--concurrency N] [--kills N]
 
@@ -150,6 +150,20 @@ async function main(): Promise<void> {
     projectId: PROJECT,
     emulatorHost: emulator.host,
   });
+  let stopping: Promise<void> | undefined;
+  const stopAll = () => {
+    stopping ??= (async () => {
+      await Promise.all([archive.stop('SIGTERM'), ingest.stop('SIGTERM')]);
+      await pubsub.close();
+      await emulator.stop();
+      await rm(root, { recursive: true, force: true });
+    })();
+    return stopping;
+  };
+  // The children run in their own process groups, out of reach of Ctrl-C.
+  onShutdownSignal(() => {
+    void stopAll().finally(() => process.exit(130));
+  });
   try {
     const spec = topology({
       topic,
@@ -189,10 +203,7 @@ async function main(): Promise<void> {
       counts.unexpected === 0;
     if (!ok) process.exitCode = 1;
   } finally {
-    await Promise.all([archive.stop('SIGTERM'), ingest.stop('SIGTERM')]);
-    await pubsub.close();
-    await emulator.stop();
-    await rm(root, { recursive: true, force: true });
+    await stopAll();
   }
 }
 
@@ -213,11 +224,18 @@ async function sendBurst(
     Math.floor((args.count * (k + 1)) / (args.kills + 1)),
   );
   let killing = Promise.resolve();
+  let killFailure: unknown;
   const worker = async () => {
     while (next < args.count) {
       const n = next++;
       const k = marks.indexOf(n);
-      if (k !== -1) killing = killing.then(() => kill(k + 1));
+      if (k !== -1) {
+        killing = killing
+          .then(() => kill(k + 1))
+          .catch((err: unknown) => {
+            killFailure ??= err;
+          });
+      }
       for (let attempt = 1; ; attempt++) {
         const res = await fetch(`${url}/webhook/personnage`, {
           method: 'POST',
@@ -240,6 +258,7 @@ async function sendBurst(
   };
   await Promise.all(Array.from({ length: args.concurrency }, worker));
   await killing;
+  if (killFailure) throw killFailure;
   return ids;
 }
 
