@@ -15,6 +15,10 @@ export function createPubSub(
       projectId: config.projectId,
       apiEndpoint: config.emulatorHost,
       emulatorMode: true,
+      // Without it the auth layer asks the metadata server for the universe
+      // domain: ~370 ms per client and a MetadataLookupWarning off Google
+      // Cloud, for a value the emulator never uses.
+      universeDomain: 'googleapis.com',
     });
   }
   return new PubSub({ projectId: config.projectId });
