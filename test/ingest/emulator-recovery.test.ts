@@ -1,0 +1,89 @@
+import type { PubSub } from '@google-cloud/pubsub';
+import { expect, it } from 'vitest';
+import {
+  type EmulatorHandle,
+  freePort,
+  startEmulator,
+} from '../../emulator/launcher.js';
+import { loadConfig } from '../../functions/core/config.js';
+import { createPubSub } from '../../functions/core/pubsub.js';
+import { eventIdForKey } from '../../functions/ingest/event-id.js';
+import { buildIngest } from '../../functions/ingest/index.js';
+import {
+  collectMessages,
+  defer,
+  uniqueNames,
+  waitFor,
+} from '../harness/index.js';
+import { expectProblem, goku, post, viaApp } from './support.js';
+
+const PROJECT = 'relais-test';
+
+/** A topic and a pull subscription on it: what a bootstrap recreates. */
+async function createTopicAndSubscription(pubsub: PubSub, topic: string) {
+  await pubsub.createTopic(topic);
+  await pubsub.topic(topic).createSubscription(`${topic}-watch`);
+  return collectMessages(pubsub, `${topic}-watch`);
+}
+
+it('answers 503 while the emulator is down and recovers, unrestarted, once it is back', async () => {
+  const port = await freePort();
+  const start = async () => {
+    const emulator = await startEmulator({
+      host: '127.0.0.1',
+      port,
+      projectId: PROJECT,
+    });
+    defer(() => emulator.stop());
+    return emulator;
+  };
+  const admin = (emulator: EmulatorHandle) => {
+    const pubsub = createPubSub({
+      projectId: PROJECT,
+      emulatorHost: emulator.host,
+    });
+    defer(() => pubsub.close());
+    return pubsub;
+  };
+  const { topic } = uniqueNames('recovery');
+  let emulator = await start();
+  await createTopicAndSubscription(admin(emulator), topic);
+  const ingest = await buildIngest(
+    loadConfig({
+      PUBSUB_EMULATOR_HOST: emulator.host,
+      PUBSUB_PROJECT_ID: PROJECT,
+      TOPIC: topic,
+      PUBLISH_TIMEOUT_MS: '1000',
+      LOG_LEVEL: 'silent',
+    }),
+  );
+  defer(() => ingest.close());
+  const send = (key: string) =>
+    viaApp(ingest.app, post(goku, { 'idempotency-key': key }));
+  expect((await send('before')).status).toBe(202);
+
+  await emulator.stop();
+  const started = Date.now();
+  const down = await send('while-down');
+  expect(Date.now() - started).toBeLessThan(3_000);
+  expectProblem(down, 503, 'unavailable');
+  expect(down.headers.get('retry-after')).toBe('5');
+
+  // A restarted emulator has lost its state: recreate what ingest needs.
+  emulator = await start();
+  const received = await createTopicAndSubscription(admin(emulator), topic);
+  const recovered = await waitFor(
+    async () => {
+      const res = await send('after');
+      return res.status === 202 ? res : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 250, message: 'ingest to publish again' },
+  );
+
+  expect(JSON.parse(recovered.text).event.id).toBe(eventIdForKey('after'));
+  await waitFor(() =>
+    received.messages.some(
+      (m) => m.attributes.eventId === eventIdForKey('after'),
+    ),
+  );
+});
