@@ -11,18 +11,41 @@ const tooLarge = (maxBytes: number) =>
     `The body is larger than ${maxBytes} bytes.`,
   );
 
+/** The client went away, or broke its framing, before the body ended. */
+const unreadable = (cause: unknown) =>
+  new Problem(
+    400,
+    'unreadable-body',
+    'Unreadable body',
+    'The body could not be read to its end.',
+    { cause },
+  );
+
 /**
  * Refuses a body over `maxBytes` with 413: from `Content-Length` before
  * reading anything, or while counting a chunked stream, which is never
- * buffered past the limit (hono's bodyLimit).
+ * buffered past the limit (hono's bodyLimit). A body whose stream fails
+ * (the client aborted) is a 400, not a server error.
  */
 export function limitBody(maxBytes: number): MiddlewareHandler {
-  return bodyLimit({
+  const limit = bodyLimit({
     maxSize: maxBytes,
     onError: () => {
       throw tooLarge(maxBytes);
     },
   });
+  return async (c, next) => {
+    let reading = true;
+    try {
+      await limit(c, () => {
+        reading = false;
+        return next();
+      });
+    } catch (err) {
+      if (!reading || err instanceof Problem) throw err;
+      throw unreadable(err);
+    }
+  };
 }
 
 /**
@@ -34,7 +57,12 @@ export async function readBody(
   c: Context,
   maxBytes: number,
 ): Promise<Uint8Array> {
-  const bytes = new Uint8Array(await c.req.arrayBuffer());
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await c.req.arrayBuffer());
+  } catch (err) {
+    throw unreadable(err);
+  }
   if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes);
   return bytes;
 }

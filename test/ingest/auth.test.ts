@@ -1,13 +1,13 @@
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../functions/core/config.js';
-import { createLogger } from '../../functions/core/log.js';
 import { buildIngest } from '../../functions/ingest/index.js';
 import {
   expectProblem,
   GITHUB_SECRET,
   githubSignature,
   goku,
+  logSink,
   post,
   standardWebhookHeaders,
   testIngest,
@@ -20,16 +20,6 @@ const KEY = 'key-2026-current-0123456789';
 const OLD_KEY = 'key-2025-previous-0123456789';
 const NOW = new Date('2026-06-01T12:00:00Z');
 const minutes = (n: number) => new Date(NOW.getTime() + n * 60_000);
-
-function logSink() {
-  const lines: string[] = [];
-  const log = createLogger({
-    service: 'ingest',
-    projectId: 'relais-test',
-    destination: { write: (line: string) => lines.push(line) },
-  });
-  return { log, text: () => lines.join('') };
-}
 
 function ingestWith(config: {
   ingestApiKeys?: string[];

@@ -3,7 +3,7 @@ import { request as httpRequest } from 'node:http';
 import type { Hono } from 'hono';
 import { Webhook } from 'standardwebhooks';
 import { expect } from 'vitest';
-import { silentLogger } from '../../functions/core/log.js';
+import { createLogger, silentLogger } from '../../functions/core/log.js';
 import type {
   OutgoingMessage,
   Publisher,
@@ -224,4 +224,15 @@ export function githubSignature(
 ): string {
   const hex = createHmac('sha256', secret).update(bytes(body)).digest('hex');
   return `sha256=${hex}`;
+}
+
+/** A real ingest logger whose lines a test can read. */
+export function logSink() {
+  const lines: string[] = [];
+  const log = createLogger({
+    service: 'ingest',
+    projectId: 'relais-test',
+    destination: { write: (line: string) => lines.push(line) },
+  });
+  return { log, text: () => lines.join('') };
 }
