@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { ConfigError } from '../core/config.js';
 import { Problem } from '../core/problem.js';
 
 /** Set to `true` on an answer that repeats an earlier one. */
@@ -43,6 +44,13 @@ export function fingerprint(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex');
 }
 
+/**
+ * The most keys one instance may remember. lru-cache allocates its tables
+ * for `max` entries at once, and each kept answer costs about 0.7 KB: a
+ * million keys is already some 700 MB at worst.
+ */
+export const MAX_IDEMPOTENCY_KEYS = 1_000_000;
+
 export interface IdempotencyOptions {
   /** Keys remembered at most; the least recently used go first. */
   maxKeys: number;
@@ -76,6 +84,11 @@ export class IdempotencyStore {
   >();
 
   constructor(options: IdempotencyOptions) {
+    if (options.maxKeys > MAX_IDEMPOTENCY_KEYS) {
+      throw new ConfigError(
+        `IDEMPOTENCY_MAX_KEYS must be at most ${MAX_IDEMPOTENCY_KEYS}`,
+      );
+    }
     this.done = new LRUCache({ max: options.maxKeys, ttl: options.ttlMs });
   }
 

@@ -196,6 +196,12 @@ describe('a request carrying an idempotency key', () => {
 });
 
 describe('IdempotencyStore', () => {
+  it('refuses a window too large to allocate', () => {
+    expect(
+      () => new IdempotencyStore({ maxKeys: 50_000_000, ttlMs: 60_000 }),
+    ).toThrow(/IDEMPOTENCY_MAX_KEYS must be at most/);
+  });
+
   it('forgets the least recently used key beyond maxKeys', async () => {
     const store = new IdempotencyStore({ maxKeys: 2, ttlMs: 60_000 });
     let runs = 0;
