@@ -6,9 +6,9 @@
  * never builds the others' clients.
  */
 import { http } from '@google-cloud/functions-framework';
-import { getRequestListener } from '@hono/node-server';
 import { loadConfig } from './core/config.js';
 import { passBodiesThroughFunctionsFramework } from './core/ff-body-passthrough.js';
+import { requestListener } from './core/http-listener.js';
 import { FUNCTION_NAMES } from './core/runtime.js';
 import { builders } from './registry.js';
 
@@ -16,10 +16,10 @@ passBodiesThroughFunctionsFramework();
 const config = loadConfig();
 
 for (const name of FUNCTION_NAMES) {
-  let listener: Promise<ReturnType<typeof getRequestListener>> | undefined;
+  let listener: Promise<ReturnType<typeof requestListener>> | undefined;
   http(name, async (req, res) => {
     listener ??= builders[name](config).then((runtime) =>
-      getRequestListener(runtime.app.fetch),
+      requestListener(runtime.app.fetch),
     );
     try {
       await (await listener)(req, res);
@@ -34,14 +34,17 @@ for (const name of FUNCTION_NAMES) {
         }),
       );
       if (!res.headersSent) {
-        res.status(503).type('application/problem+json').send(
-          JSON.stringify({
-            type: 'urn:relais:problem:unavailable',
-            title: 'Service unavailable',
-            status: 503,
-            detail: `${name} is starting or failed to start; retry later.`,
-          }),
-        );
+        res
+          .status(503)
+          .type('application/problem+json')
+          .send(
+            JSON.stringify({
+              type: 'urn:relais:problem:unavailable',
+              title: 'Service unavailable',
+              status: 503,
+              detail: `${name} is starting or failed to start; retry later.`,
+            }),
+          );
       }
     }
   });

@@ -1,10 +1,12 @@
 /**
  * The local server: `tsx functions/server.ts <ingest|archive|notify>` serves
- * one function with @hono/node-server on its configured port. SIGTERM or
+ * one function with @hono/node-server's request listener on its configured
+ * port. SIGTERM or
  * SIGINT closes the server, lets requests in flight finish, then exits.
  */
-import { serve } from '@hono/node-server';
+import { createServer } from 'node:http';
 import { ConfigError, loadConfig } from './core/config.js';
+import { answerClientErrors, requestListener } from './core/http-listener.js';
 import { FUNCTION_NAMES, type FunctionName } from './core/runtime.js';
 import { builders } from './registry.js';
 
@@ -25,11 +27,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const runtime = await builders[fn](config);
   const port = config.ports[fn];
-  const server = serve({
-    fetch: runtime.app.fetch,
-    port,
-    hostname: config.host,
-  });
+  const server = createServer(requestListener(runtime.app.fetch));
+  answerClientErrors(server);
   server.on('error', (err: NodeJS.ErrnoException) => {
     console.error(
       err.code === 'EADDRINUSE'
@@ -38,7 +37,7 @@ async function main(): Promise<void> {
     );
     process.exit(1);
   });
-  server.on('listening', () => {
+  server.listen(port, config.host, () => {
     console.error(`${fn} listening on http://${config.host}:${port}`);
   });
 
@@ -46,6 +45,7 @@ async function main(): Promise<void> {
     server.close(() => {
       runtime.close().finally(() => process.exit(0));
     });
+    server.closeIdleConnections();
     // Keep-alive connections would hold close() open forever.
     setTimeout(() => process.exit(0), 5_000).unref();
   };

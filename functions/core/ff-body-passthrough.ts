@@ -14,10 +14,25 @@ import type { IncomingMessage } from 'node:http';
  * and `@hono/node-server` builds the Hono request from those, streaming the
  * body itself. The app then answers every body, good or bad, with its own
  * problem+json and its own size limit, exactly as under `@hono/node-server`.
+ * A path whose percent-encoding is broken is escaped for the same reason.
  */
 export function passBodiesThroughFunctionsFramework(): void {
   subscribe('http.server.request.start', (message) => {
     const { request } = message as { request: IncomingMessage };
     delete request.headers['content-type'];
+    // Express answers a path with broken percent-encoding with its own HTML
+    // page and a stack trace; escaped, it reaches the app and gets a 404.
+    if (request.url && !decodes(request.url)) {
+      request.url = request.url.replaceAll('%', '%25');
+    }
   });
+}
+
+function decodes(url: string): boolean {
+  try {
+    decodeURIComponent(url);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -173,7 +173,9 @@ export function notFound(routes: Record<string, readonly string[]>) {
   }));
   return (c: Context): Response => {
     const route = table.find((r) => r.match.test(c.req.path));
-    if (route) {
+    // A path the pattern only loosely matches (a trailing slash) with an
+    // allowed method is a path we do not serve, not a wrong method.
+    if (route && !route.allow.includes(c.req.method)) {
       return problemResponse(
         problems.methodNotAllowed(c.req.method, route.allow),
       );

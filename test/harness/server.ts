@@ -1,5 +1,9 @@
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import {
+  answerClientErrors,
+  requestListener,
+} from '../../functions/core/http-listener.js';
 import { defer } from './cleanup.js';
 
 /** Anything with a fetch handler: a Hono app, for instance. */
@@ -16,33 +20,27 @@ export interface FunctionServer {
 }
 
 /**
- * Serves `app` with @hono/node-server on a free port of 127.0.0.1, as the
- * emulator's push target. Closed when the test (or, outside a test, the
+ * Serves `app` on a free port of 127.0.0.1 through the same listener as
+ * functions/server.ts, as the emulator's push target. Closed when the test (or, outside a test, the
  * file) finishes, or earlier with `close()`.
  */
 export async function startFunctionServer(
   app: FetchApp,
 ): Promise<FunctionServer> {
-  const { server, port } = await new Promise<{
-    server: ReturnType<typeof serve>;
-    port: number;
-  }>((resolve, reject) => {
-    const server = serve(
-      {
-        fetch: (request) => app.fetch(request),
-        hostname: '127.0.0.1',
-        port: 0,
-      },
-      (info: AddressInfo) => resolve({ server, port: info.port }),
-    );
+  const server = createServer(requestListener((request) => app.fetch(request)));
+  answerClientErrors(server);
+  const port = await new Promise<number>((resolve, reject) => {
     server.once('error', reject);
+    server.listen(0, '127.0.0.1', () =>
+      resolve((server.address() as AddressInfo).port),
+    );
   });
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= new Promise<void>((resolve) => {
       server.close(() => resolve());
       // The emulator opens a connection per push; do not wait for them.
-      if ('closeAllConnections' in server) server.closeAllConnections();
+      server.closeAllConnections();
     });
     return closing;
   };

@@ -265,6 +265,12 @@ export const BAD_REQUESTS: BadRequest[] = [
   wrongMethod('DELETE'),
   wrongMethod('OPTIONS'),
   {
+    name: 'a path with broken percent-encoding',
+    request: { ...post(goku), path: `${WEBHOOK_PATH}%ZZ` },
+    status: 404,
+    slug: 'not-found',
+  },
+  {
     name: 'an unknown path',
     request: { ...post(goku), path: '/webhook/other' },
     status: 404,
