@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { syncDirectory } from '../core/durable-file.js';
 import type { Logger } from '../core/log.js';
-import { syncDir } from './durable.js';
 import {
   type AppendOutcome,
   type ArchivedEntry,
@@ -50,7 +50,7 @@ export async function openFileStore(
     // the page cache only; they count as archived from now on (dedupe), so
     // they are made durable before anything is acknowledged on their behalf.
     await file.datasync();
-    await syncDir(dir);
+    await syncDirectory(dir);
     log.info({ path, entries: index.count }, 'archive open');
     return new FileArchiveStore(file, index, closeAt, release);
   } catch (err) {

@@ -1,7 +1,8 @@
 import { access, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { replaceFileAtomically, syncDirectory } from '../core/durable-file.js';
 import type { Logger } from '../core/log.js';
-import { asideName, replaceFile, syncDir } from './durable.js';
+import { asideName } from './aside-name.js';
 import { EntryIndex } from './entry-index.js';
 import {
   CLOSE,
@@ -43,12 +44,12 @@ export async function loadArchive(
     file = await readFile(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    await replaceFile(path, EMPTY_ARCHIVE);
+    await replaceFileAtomically(path, EMPTY_ARCHIVE);
     log.info({ path }, 'created an empty archive');
     return indexOf(EMPTY_ARCHIVE, log);
   }
   if (isBlank(file)) {
-    await replaceFile(path, EMPTY_ARCHIVE);
+    await replaceFileAtomically(path, EMPTY_ARCHIVE);
     log.info({ path }, 'the archive file was empty: an empty archive');
     return indexOf(EMPTY_ARCHIVE, log);
   }
@@ -59,7 +60,7 @@ export async function loadArchive(
   const array = parseArray(file);
   if (array) {
     const rendered = renderArchive(array);
-    await replaceFile(path, rendered);
+    await replaceFileAtomically(path, rendered);
     log.warn(
       { path, entries: array.length },
       'rewrote a hand-written archive into the store layout',
@@ -77,7 +78,7 @@ export async function loadArchive(
   const aside = await freeName(path, 'corrupt', now(), '.json');
   await rename(path, aside);
   await writeFile(path, EMPTY_ARCHIVE, { flag: 'wx', mode: 0o644 });
-  await syncDir(dirname(path));
+  await syncDirectory(dirname(path));
   log.error(
     { path, movedTo: aside, bytes: file.length },
     `${path} is not a JSON array of entries: moved to ${aside}; ` +

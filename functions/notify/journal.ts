@@ -1,6 +1,6 @@
 import { type FileHandle, open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { fsyncDirectory } from './atomic-file.js';
+import { syncDirectory } from '../core/durable-file.js';
 
 /**
  * An append-only text file of one record per line. Each append is written
@@ -35,7 +35,7 @@ export async function openAppendLog(path: string): Promise<AppendLog> {
     await handle.write(data);
     await handle.sync();
   };
-  if (text === '') await fsyncDirectory(dirname(path));
+  if (text === '') await syncDirectory(dirname(path));
   if (torn !== '') await write('\n');
   let tail: Promise<void> = Promise.resolve();
 

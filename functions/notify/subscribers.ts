@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { replaceFileAtomically } from '../core/durable-file.js';
 import { NIVEAUX, type Niveau } from '../core/personnage.js';
-import { writeFileAtomic } from './atomic-file.js';
 
 /** The health thresholds of HTTP subscribers. */
 export interface HealthPolicy {
@@ -192,7 +192,9 @@ export class SubscriberStore {
 
   private save(): Promise<void> {
     const content = `${JSON.stringify(this.state, null, 2)}\n`;
-    const done = this.writes.then(() => writeFileAtomic(this.path, content));
+    const done = this.writes.then(() =>
+      replaceFileAtomically(this.path, content, 0o600),
+    );
     this.writes = done.catch(() => undefined);
     return done;
   }
