@@ -14,6 +14,7 @@ import {
   UsageError,
 } from './lib/args.js';
 import { runLoad, summarize } from './lib/load-runner.js';
+import { functionUrl } from './lib/local-run.js';
 import { loadPersonnages } from './lib/personnages.js';
 
 const USAGE = `usage: npm run send -- [options]
@@ -46,8 +47,7 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const url =
-    args.url ?? `http://127.0.0.1:${config.ports.ingest}/webhook/personnage`;
+  const url = args.url ?? `${functionUrl(config, 'ingest')}/webhook/personnage`;
   const secret = config.webhookSecrets[0];
   if (args.sign && !secret) {
     throw new UsageError('--sign needs a secret in WEBHOOK_SECRETS');

@@ -1,0 +1,90 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { freePort } from '../../emulator/ports.js';
+import { runScript, STACK_LINE } from './support.js';
+
+/** An emulator address where nothing listens. */
+async function deadEmulator() {
+  return {
+    PUBSUB_EMULATOR_HOST: `127.0.0.1:${await freePort()}`,
+    PUBSUB_PROJECT_ID: 'relais-test',
+  };
+}
+
+describe('script errors', () => {
+  it.each([
+    ['scripts/replay.ts', [], '--from is required'],
+    ['scripts/replay.ts', ['--from', 'nowhere'], '--from: must be archive'],
+    ['scripts/replay.ts', ['--from', 'archive', '--limit', '0'], '--limit'],
+    ['scripts/replay.ts', ['--from', 'archive', '--since', 'hier'], '--since'],
+    ['scripts/replay.ts', ['--from', 'archive', '--bogus'], "'--bogus'"],
+    ['scripts/tail.ts', ['--only', 'ingest'], '--only: must be archive'],
+    ['scripts/tail.ts', ['--lines', 'many'], '--lines'],
+    ['scripts/send-webhooks.ts', ['--count', '-3'], '--count'],
+    ['scripts/publish.ts', ['--batch-max-messages', '0'], '--batch-max'],
+  ])('%s %j exits 2 with the usage', async (script, args, message) => {
+    const run = runScript(script, args);
+
+    expect((await run.exited).code).toBe(2);
+    expect(run.output()).toContain(message);
+    expect(run.output()).toMatch(/usage: npm run \w+/);
+  });
+
+  it.each([
+    ['scripts/replay.ts', ['--from', 'dead-letter']],
+    ['scripts/replay.ts', ['--from', 'archive']],
+    ['scripts/publish.ts', ['--count', '1']],
+  ])(
+    '%s %j says the emulator is not running, in one line',
+    async (script, args) => {
+      const dir = await mkdtemp(join(tmpdir(), 'relais-errors-'));
+      const env = { ...(await deadEmulator()), DATA_DIR: dir };
+      if (args.includes('archive')) {
+        const { writeFile } = await import('node:fs/promises');
+        await writeFile(join(dir, 'webhook_log.json'), '[\n]\n');
+      }
+
+      const run = runScript(script, args, env);
+
+      expect((await run.exited).code).toBe(1);
+      const output = run.output().trim();
+      expect(output).toBe(
+        `error: no Pub/Sub emulator at ${env.PUBSUB_EMULATOR_HOST}; start it ` +
+          'with npm start or npm run emulator (or set PUBSUB_EMULATOR_HOST)',
+      );
+    },
+  );
+
+  it('replay names a missing archive file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'relais-errors-'));
+
+    const run = runScript('scripts/replay.ts', ['--from', 'archive'], {
+      DATA_DIR: dir,
+    });
+
+    expect((await run.exited).code).toBe(1);
+    expect(run.output()).toContain(`no archive at ${dir}/webhook_log.json`);
+    expect(run.output()).not.toMatch(STACK_LINE);
+  });
+
+  it('send says ingest is unreachable, in one line', async () => {
+    const port = await freePort();
+
+    const run = runScript('scripts/send-webhooks.ts', [
+      '--url',
+      `http://127.0.0.1:${port}/webhook/personnage`,
+      '--count',
+      '1',
+    ]);
+
+    expect((await run.exited).code).toBe(1);
+    expect(run.output().trim()).toMatch(
+      new RegExp(
+        `^error: cannot reach http://127.0.0.1:${port} \\(ECONNREFUSED\\); ` +
+          'is ingest running\\? Start the pipeline with npm start\\.$',
+      ),
+    );
+  });
+});
