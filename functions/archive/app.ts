@@ -7,9 +7,14 @@ import {
   problemResponse,
   problems,
 } from '../core/problem.js';
-import { requirePushToken } from '../core/push-auth.js';
+import {
+  type PushAuth,
+  pushAuthOrToken,
+  requirePushAuth,
+} from '../core/push-auth.js';
 import { parsePushEnvelope } from '../core/push-envelope.js';
 import { type ReceivedEvent, readPushedEvent } from '../core/push-event.js';
+import { logOf, pushLog, requestLog } from '../core/request-log.js';
 import { requireApiKey } from './api-key.js';
 import { PUSH_OUTCOMES, type PushOutcome } from './disposition.js';
 import {
@@ -23,11 +28,15 @@ import { parseListQuery } from './query.js';
 export interface ArchiveDeps {
   store: ArchiveStore;
   log: Logger;
-  /** The secret of the `archive` subscription's endpoint URL. */
-  pushToken: string;
+  /** How pushes are authenticated (`PUSH_AUTH`). */
+  pushAuth?: PushAuth;
+  /** Shorthand for `pushAuth: { mode: 'token', token: pushToken }`. */
+  pushToken?: string;
   /** Protects `GET /personnages` when set. */
   apiKey?: string | undefined;
   now?: () => Date;
+  /** Project of the `logging.googleapis.com/trace` field. */
+  projectId?: string | undefined;
 }
 
 const ROUTES = {
@@ -50,18 +59,27 @@ interface PushIds {
  * and `GET /personnages`, which pages through what is archived.
  */
 export function createArchiveApp(deps: ArchiveDeps): Hono {
-  const { store, log } = deps;
+  const { store } = deps;
+  const projectId = deps.projectId ?? 'relais-local';
   const now = deps.now ?? (() => new Date());
   const app = new Hono();
+  app.use(requestLog(deps.log, projectId));
 
-  const decide = (outcome: PushOutcome, ids: PushIds, extra = {}) => {
+  const decide = (
+    c: Context,
+    outcome: PushOutcome,
+    ids: PushIds,
+    extra = {},
+    attributes: Record<string, string> = {},
+  ) => {
     const { decision, level } = PUSH_OUTCOMES[outcome];
+    const log = pushLog(logOf(c, deps.log), projectId, {}, attributes);
     log[level]({ decision, outcome, ...ids, ...extra }, `push ${outcome}`);
   };
 
   app.get('/healthz', (c) => c.json({ status: 'ok', function: 'archive' }));
 
-  app.post('/push', requirePushToken(deps.pushToken), async (c) => {
+  app.post('/push', requirePushAuth(pushAuthOrToken(deps)), async (c) => {
     let received: ReceivedEvent;
     try {
       received = await readPushedEvent(c);
@@ -69,7 +87,7 @@ export function createArchiveApp(deps: ArchiveDeps): Hono {
       if (!(err instanceof Problem)) throw err;
       const ids = await idsOf(c);
       const outcome = ids.messageId ? 'invalid-event' : 'not-a-push';
-      decide(outcome, ids, { errors: err.errors, status: err.status });
+      decide(c, outcome, ids, { errors: err.errors, status: err.status });
       return problemResponse(err);
     }
     const { event, message } = received;
@@ -85,7 +103,13 @@ export function createArchiveApp(deps: ArchiveDeps): Hono {
       outcome = await store.append(toEntry(received, now()));
     } catch (err) {
       if (!(err instanceof StorageError)) throw err;
-      decide('storage-failed', ids, { code: err.code, err });
+      decide(
+        c,
+        'storage-failed',
+        ids,
+        { code: err.code, err },
+        message.attributes,
+      );
       return problemResponse(
         problems.unavailable(
           'The event could not be archived; Pub/Sub will deliver it again.',
@@ -93,7 +117,7 @@ export function createArchiveApp(deps: ArchiveDeps): Hono {
         ),
       );
     }
-    decide(outcome, ids);
+    decide(c, outcome, ids, {}, message.attributes);
     if (outcome === 'conflict') {
       return problemResponse(
         new Problem(
@@ -124,7 +148,7 @@ export function createArchiveApp(deps: ArchiveDeps): Hono {
   });
 
   app.notFound(notFound(ROUTES));
-  app.onError(onError(log));
+  app.onError((err, c) => onError(logOf(c, deps.log))(err, c));
   return app;
 }
 

@@ -1,13 +1,18 @@
 import type { Config } from '../core/config.js';
-import { createLogger } from '../core/log.js';
-import { resolvePushToken } from '../core/push-token.js';
+import { createLogger, type Logger } from '../core/log.js';
+import { resolvePushAuth } from '../core/push-auth.js';
 import type { FunctionRuntime } from '../core/runtime.js';
 import { createArchiveApp } from './app.js';
+import type { ArchiveStore } from './entry.js';
 import { openFileStore } from './file-store.js';
+import { openFirestoreStore } from './firestore-store.js';
 
 /**
- * Wires archive to its file store in `DATA_DIR`. Fails when the store
- * cannot be opened (DATA_DIR unusable, or owned by another live process).
+ * Wires archive to the store `ARCHIVE_STORE` names: the file in `DATA_DIR`
+ * (local runs) or a Firestore collection (Cloud Run, whose disk does not
+ * last). Fails when push authentication is missing on Cloud Run, or when
+ * the file store cannot be opened (DATA_DIR unusable, or owned by another
+ * live process).
  */
 export async function buildArchive(config: Config): Promise<FunctionRuntime> {
   const log = createLogger({
@@ -15,16 +20,35 @@ export async function buildArchive(config: Config): Promise<FunctionRuntime> {
     projectId: config.projectId,
     level: config.logLevel,
   });
+  const pushAuth = await resolvePushAuth(config);
   if (config.production && !config.archiveApiKey) {
     log.warn('ARCHIVE_API_KEY is unset: GET /personnages is open to anyone');
   }
-  const pushToken = await resolvePushToken(config);
-  const store = await openFileStore({ dir: config.dataDir, log });
+  const store = await openStore(config, log);
   const app = createArchiveApp({
     store,
     log,
-    pushToken,
+    pushAuth,
     apiKey: config.archiveApiKey,
+    projectId: config.projectId,
   });
   return { app, close: () => store.close() };
+}
+
+async function openStore(config: Config, log: Logger): Promise<ArchiveStore> {
+  if (config.archiveStore === 'firestore') {
+    return openFirestoreStore({
+      projectId: config.projectId,
+      collection: config.firestore.collection,
+      emulatorHost: config.firestore.emulatorHost,
+      log,
+    });
+  }
+  if (config.production) {
+    log.warn(
+      'ARCHIVE_STORE=file on Cloud Run: the instance disk is lost on ' +
+        'every restart and not shared; use ARCHIVE_STORE=firestore',
+    );
+  }
+  return openFileStore({ dir: config.dataDir, log });
 }

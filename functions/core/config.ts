@@ -34,6 +34,22 @@ const emulatorHost = z
     'must be host:port with an IPv4 address or a name (no scheme, no IPv6)',
   );
 
+/** The ways archive and notify can authenticate a push. */
+export const PUSH_AUTH_MODES = ['token', 'oidc'] as const;
+
+/**
+ * How pushes are authenticated: the local secret in the endpoint's query
+ * string (the emulator sends no token), or the OIDC token Pub/Sub signs
+ * for `serviceAccount` with audience `audience`.
+ * https://cloud.google.com/pubsub/docs/authenticate-push-subscriptions
+ */
+export type PushAuthConfig =
+  | { mode: 'token' }
+  | { mode: 'oidc'; audience: string; serviceAccount: string };
+
+/** The functions that receive pushes and so need push authentication. */
+const PUSH_RECEIVERS = ['archive', 'notify'];
+
 /** Every variable relais reads, each with the default `npm start` needs. */
 const envSchema = z.object({
   PUBSUB_EMULATOR_HOST: emulatorHost.optional(),
@@ -79,6 +95,30 @@ const envSchema = z.object({
   CALLBACK_TIMEOUT_MS: positiveInt.max(60_000).default(5_000),
   /** Set by Cloud Run; its presence means production. */
   K_SERVICE: z.string().optional(),
+  /** Set by Cloud Run functions: the entry point this instance serves. */
+  FUNCTION_TARGET: z.string().optional(),
+  /** How archive and notify authenticate pushes (see push-auth.ts). */
+  PUSH_AUTH: z.enum(PUSH_AUTH_MODES).optional(),
+  /** The `aud` Pub/Sub puts in its OIDC tokens (`oidcToken.audience`). */
+  PUSH_AUDIENCE: z.string().min(1).max(2048).optional(),
+  /** The only identity allowed to push (`oidcToken.serviceAccountEmail`). */
+  PUSH_SERVICE_ACCOUNT: z
+    .string()
+    .regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be an email address')
+    .optional(),
+  /** Explicit opt-in to the query-string token on Cloud Run. */
+  ALLOW_PUSH_TOKEN_IN_PRODUCTION: z
+    .enum(['true', 'false'], 'must be true or false')
+    .default('false'),
+  /** Where archive keeps its entries. */
+  ARCHIVE_STORE: z.enum(['file', 'firestore']).default('file'),
+  /** The collection of the Firestore archive (one document per event). */
+  FIRESTORE_COLLECTION: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,100}$/, 'must be 1 to 100 of [A-Za-z0-9_-]')
+    .default('personnages'),
+  /** host:port of the Firestore emulator; real Firestore when unset. */
+  FIRESTORE_EMULATOR_HOST: emulatorHost.optional(),
 });
 
 /** The parsed, frozen configuration of every function and script. */
@@ -104,6 +144,13 @@ export interface Config {
   idempotencyMaxKeys: number;
   archiveApiKey: string | undefined;
   callbackTimeoutMs: number;
+  /**
+   * Undefined only on Cloud Run without `PUSH_AUTH`: a push receiver then
+   * refuses to start (see `pushAuthOf`); ingest does not need it.
+   */
+  pushAuth: PushAuthConfig | undefined;
+  archiveStore: 'file' | 'firestore';
+  firestore: { collection: string; emulatorHost: string | undefined };
 }
 
 export class ConfigError extends Error {
@@ -130,6 +177,13 @@ export function loadConfig(
   }
   const e = parsed.data;
   const production = e.K_SERVICE !== undefined;
+  const pushAuth = pushAuthFrom(e, production);
+  if (
+    pushAuth === undefined &&
+    PUSH_RECEIVERS.includes(e.FUNCTION_TARGET ?? '')
+  ) {
+    throw missingPushAuth();
+  }
   return Object.freeze({
     emulatorHost:
       e.PUBSUB_EMULATOR_HOST ?? (production ? undefined : '127.0.0.1:8085'),
@@ -156,5 +210,71 @@ export function loadConfig(
     idempotencyMaxKeys: e.IDEMPOTENCY_MAX_KEYS,
     archiveApiKey: e.ARCHIVE_API_KEY,
     callbackTimeoutMs: e.CALLBACK_TIMEOUT_MS,
+    pushAuth: pushAuth && Object.freeze(pushAuth),
+    archiveStore: e.ARCHIVE_STORE,
+    firestore: Object.freeze({
+      collection: e.FIRESTORE_COLLECTION,
+      emulatorHost: e.FIRESTORE_EMULATOR_HOST,
+    }),
   });
+}
+
+/**
+ * The push authentication of a function that receives pushes. Throws a
+ * `ConfigError` naming `PUSH_AUTH` on Cloud Run when it is unset: there,
+ * a push endpoint must never run without a check it was asked for.
+ */
+export function pushAuthOf(
+  config: Pick<Config, 'pushAuth'>,
+): Readonly<PushAuthConfig> {
+  if (config.pushAuth === undefined) throw missingPushAuth();
+  return config.pushAuth;
+}
+
+type Env = z.infer<typeof envSchema>;
+
+/**
+ * Locally the token mode is the default. On Cloud Run `PUSH_AUTH` has no
+ * default, and the token mode needs `ALLOW_PUSH_TOKEN_IN_PRODUCTION=true`:
+ * a secret in a URL ends up in logs and consoles, an OIDC token does not.
+ */
+function pushAuthFrom(e: Env, production: boolean): PushAuthConfig | undefined {
+  const mode = e.PUSH_AUTH ?? (production ? undefined : 'token');
+  if (mode === 'oidc') {
+    const missing = [
+      e.PUSH_AUDIENCE ? undefined : 'PUSH_AUDIENCE',
+      e.PUSH_SERVICE_ACCOUNT ? undefined : 'PUSH_SERVICE_ACCOUNT',
+    ].filter((name) => name !== undefined);
+    if (e.PUSH_AUDIENCE && e.PUSH_SERVICE_ACCOUNT) {
+      return {
+        mode,
+        audience: e.PUSH_AUDIENCE,
+        serviceAccount: e.PUSH_SERVICE_ACCOUNT,
+      };
+    }
+    throw new ConfigError(
+      `invalid configuration:\n  ${missing.join(', ')}: required when ` +
+        'PUSH_AUTH=oidc',
+    );
+  }
+  if (
+    mode === 'token' &&
+    production &&
+    e.ALLOW_PUSH_TOKEN_IN_PRODUCTION !== 'true'
+  ) {
+    throw new ConfigError(
+      'invalid configuration:\n  PUSH_AUTH: token mode on Cloud Run ' +
+        '(K_SERVICE is set) needs ALLOW_PUSH_TOKEN_IN_PRODUCTION=true; ' +
+        'use PUSH_AUTH=oidc',
+    );
+  }
+  return mode === undefined ? undefined : { mode };
+}
+
+function missingPushAuth(): ConfigError {
+  return new ConfigError(
+    'invalid configuration:\n  PUSH_AUTH: required on Cloud Run ' +
+      '(K_SERVICE is set): set PUSH_AUTH=oidc with PUSH_AUDIENCE and ' +
+      'PUSH_SERVICE_ACCOUNT',
+  );
 }

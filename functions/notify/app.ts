@@ -7,8 +7,13 @@ import {
   problemResponse,
   problems,
 } from '../core/problem.js';
-import { requirePushToken } from '../core/push-auth.js';
+import {
+  type PushAuth,
+  pushAuthOrToken,
+  requirePushAuth,
+} from '../core/push-auth.js';
 import { readPushedEvent } from '../core/push-event.js';
+import { logOf, pushLog, requestLog } from '../core/request-log.js';
 import { badgePage } from './badge-page.js';
 import type { Fanout } from './fanout.js';
 import type { LocalChannels } from './local-channels.js';
@@ -20,8 +25,13 @@ import {
 export interface NotifyDeps extends SubscribeDeps {
   fanout: Fanout;
   local: LocalChannels;
-  pushToken: string;
+  /** How pushes are authenticated (`PUSH_AUTH`). */
+  pushAuth?: PushAuth;
+  /** Shorthand for `pushAuth: { mode: 'token', token: pushToken }`. */
+  pushToken?: string;
   log: Logger;
+  /** Project of the `logging.googleapis.com/trace` field. */
+  projectId?: string | undefined;
 }
 
 const ROUTES = {
@@ -50,18 +60,21 @@ const ROUTES = {
  * reach only the channels that missed it, and archive dedupes by event id.
  */
 export function createNotifyApp(deps: NotifyDeps): Hono {
-  const { store, fanout, local, log } = deps;
+  const { store, fanout, local } = deps;
+  const projectId = deps.projectId ?? 'relais-local';
   const app = new Hono();
+  app.use(requestLog(deps.log, projectId));
 
   app.get('/healthz', (c) => c.json({ status: 'ok', function: 'notify' }));
 
-  app.post('/push', requirePushToken(deps.pushToken), async (c) => {
+  app.post('/push', requirePushAuth(pushAuthOrToken(deps)), async (c) => {
     const { event, message } = await readPushedEvent(c);
     const ids = {
       eventId: event.id,
       messageId: message.messageId,
       deliveryAttempt: message.deliveryAttempt,
     };
+    const log = pushLog(logOf(c, deps.log), projectId, {}, message.attributes);
     if (!store.enabled) {
       log.info({ decision: 'skipped', ...ids }, 'notifications are off');
       return c.body(null, 204);
@@ -118,6 +131,6 @@ export function createNotifyApp(deps: NotifyDeps): Hono {
 
   registerSubscribeRoutes(app, deps);
   app.notFound(notFound(ROUTES));
-  app.onError(onError(log));
+  app.onError((err, c) => onError(logOf(c, deps.log))(err, c));
   return app;
 }

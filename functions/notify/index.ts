@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../core/config.js';
 import { createLogger, type Logger } from '../core/log.js';
-import { resolvePushToken } from '../core/push-token.js';
+import { type PushAuth, resolvePushAuth } from '../core/push-auth.js';
 import type { FunctionRuntime } from '../core/runtime.js';
 import { createNotifyApp } from './app.js';
 import { deliver } from './deliver.js';
@@ -18,8 +18,13 @@ import {
 
 export interface NotifyOptions {
   config: Pick<Config, 'dataDir' | 'production' | 'callbackTimeoutMs'>;
-  pushToken: string;
+  /** How pushes are authenticated; see `resolvePushAuth`. */
+  pushAuth?: PushAuth;
+  /** Shorthand for `pushAuth: { mode: 'token', token: pushToken }`. */
+  pushToken?: string;
   log: Logger;
+  /** Project of the `logging.googleapis.com/trace` field. */
+  projectId?: string;
   now?: () => Date;
   resolve?: Resolve;
   health?: HealthPolicy;
@@ -69,7 +74,9 @@ export async function openNotify(
     now,
     policy,
     resolve,
+    pushAuth: options.pushAuth,
     pushToken: options.pushToken,
+    projectId: options.projectId,
   });
   let closing: Promise<unknown> | undefined;
   return {
@@ -96,6 +103,6 @@ export async function buildNotify(config: Config): Promise<FunctionRuntime> {
         'volume and notify must run as a single instance',
     );
   }
-  const pushToken = await resolvePushToken(config);
-  return openNotify({ config, pushToken, log });
+  const pushAuth = await resolvePushAuth(config);
+  return openNotify({ config, pushAuth, log, projectId: config.projectId });
 }
