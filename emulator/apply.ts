@@ -10,6 +10,7 @@ import type { SubscriptionSpec, Topology } from './topology.js';
 export type Action =
   | 'created'
   | 'updated-push-config'
+  | 'updated'
   | 'recreated'
   | 'unchanged';
 
@@ -17,7 +18,7 @@ export interface AppliedAction {
   kind: 'topic' | 'subscription';
   name: string;
   action: Action;
-  /** The settings that differed, for `updated-push-config` and `recreated`. */
+  /** The settings that differed, for the updates and `recreated`. */
   changed?: string[];
 }
 
@@ -43,14 +44,17 @@ const NOT_FOUND = 5;
 
 /**
  * Makes Pub/Sub match `topology`, as often as needed: topics are created
- * (one that exists is fine); each subscription is created when absent, has
- * its push config modified when only the endpoint differs, is deleted and
- * created again when its topic, ack deadline, dead-letter or retry policy
- * differ, and is left alone otherwise. Nothing outside the topology is
- * touched or deleted.
+ * (one that exists is fine); each subscription is created when absent and
+ * left alone when it matches. When it differs:
  *
- * Recreating a subscription drops its backlog of unacked messages: fine
- * on the emulator, to be weighed before running this against production.
+ * - target `pubsub`: updated in place (UpdateSubscription with a field
+ *   mask), keeping its backlog; deleted and created again only when its
+ *   topic differs, which no update can change.
+ * - target `emulator`: the push config is modified when only the endpoint
+ *   differs, otherwise it is deleted and created again (a lost backlog is
+ *   harmless there, and it is what the emulator tests rely on).
+ *
+ * Nothing outside the topology is touched or deleted.
  *
  * Log lines and errors show push endpoints with the token redacted.
  * https://cloud.google.com/pubsub/docs/reference/rpc/google.pubsub.v1
@@ -114,6 +118,15 @@ export async function applyTopology(
     const changed = differences(pubsub, spec, current);
     if (changed.length === 0) {
       report({ kind: 'subscription', name: spec.name, action: 'unchanged' });
+    } else if (topology.target === 'pubsub' && !changed.includes('topic')) {
+      await call(
+        `update subscription ${spec.name}`,
+        subscription.setMetadata(updateFields(pubsub, spec)),
+      );
+      report(
+        { kind: 'subscription', name: spec.name, action: 'updated', changed },
+        endpoint,
+      );
     } else if (changed.length === 1 && changed[0] === 'pushEndpoint') {
       await call(
         `modify the push config of ${spec.name}`,
@@ -156,6 +169,7 @@ function createOptions(
   return {
     ackDeadlineSeconds: spec.ackDeadlineSeconds,
     ...(spec.pushEndpoint ? { pushEndpoint: spec.pushEndpoint } : {}),
+    ...(spec.oidcToken ? { oidcToken: { ...spec.oidcToken } } : {}),
     ...(spec.deadLetterPolicy
       ? {
           deadLetterPolicy: {
@@ -176,6 +190,24 @@ function createOptions(
   };
 }
 
+/**
+ * Every setting the topology manages, for an update in place: an absent
+ * policy is sent as null, so the field mask clears it.
+ * https://cloud.google.com/pubsub/docs/reference/rest/v1/projects.subscriptions/patch
+ */
+function updateFields(pubsub: PubSub, spec: SubscriptionSpec) {
+  const options = createOptions(pubsub, spec);
+  return {
+    ackDeadlineSeconds: spec.ackDeadlineSeconds,
+    pushConfig: {
+      pushEndpoint: spec.pushEndpoint ?? '',
+      ...(spec.oidcToken ? { oidcToken: { ...spec.oidcToken } } : {}),
+    },
+    deadLetterPolicy: options.deadLetterPolicy ?? null,
+    retryPolicy: options.retryPolicy ?? null,
+  };
+}
+
 /** The settings of `current` that differ from `spec`, by name. */
 function differences(
   pubsub: PubSub,
@@ -188,6 +220,14 @@ function differences(
   if ((current.pushConfig?.pushEndpoint ?? '') !== (spec.pushEndpoint ?? '')) {
     changed.push('pushEndpoint');
   }
+  const oidc = current.pushConfig?.oidcToken;
+  const haveOidc = oidc?.serviceAccountEmail
+    ? `${oidc.serviceAccountEmail} ${oidc.audience ?? ''}`
+    : '';
+  const wantOidc = spec.oidcToken
+    ? `${spec.oidcToken.serviceAccountEmail} ${spec.oidcToken.audience}`
+    : '';
+  if (haveOidc !== wantOidc) changed.push('oidcToken');
   if ((current.ackDeadlineSeconds ?? 10) !== spec.ackDeadlineSeconds) {
     changed.push('ackDeadlineSeconds');
   }

@@ -21,6 +21,16 @@ export interface DeadLetterPolicySpec {
 }
 
 /**
+ * Pub/Sub signs an OIDC token for `serviceAccountEmail` with `audience` on
+ * every push (real Pub/Sub only; the emulator sends none).
+ * https://cloud.google.com/pubsub/docs/authenticate-push-subscriptions
+ */
+export interface OidcTokenSpec {
+  serviceAccountEmail: string;
+  audience: string;
+}
+
+/**
  * One subscription as it should be. `pushEndpoint` absent means a pull
  * subscription. Ids, not full resource paths: `applyTopology` expands them
  * against the client's project.
@@ -30,6 +40,7 @@ export interface SubscriptionSpec {
   topic: string;
   ackDeadlineSeconds: number;
   pushEndpoint?: string;
+  oidcToken?: OidcTokenSpec;
   deadLetterPolicy?: DeadLetterPolicySpec;
   retryPolicy?: RetryPolicySpec;
 }
@@ -52,10 +63,23 @@ export interface TopologyNames {
 export interface TopologyOptions {
   /** The main topic (`config.topic`). */
   topic?: string;
-  /** Base URLs of the functions; `/push?token=...` is appended. */
+  /**
+   * Base URLs of the functions; `/push?token=...` is appended, or `/push`
+   * alone with `oidc`.
+   */
   pushBase: { archive: string; notify: string };
   /** The secret the push endpoints require (see push-token.ts). */
-  pushToken: string;
+  pushToken?: string;
+  /**
+   * OIDC push authentication instead of the token: the service account
+   * Pub/Sub signs for, and each function's audience (its `PUSH_AUDIENCE`).
+   */
+  oidc?: {
+    serviceAccountEmail: string;
+    audiences: { archive: string; notify: string };
+  };
+  /** Defaults to `ACK_DEADLINE_SECONDS[target]`. */
+  ackDeadlineSeconds?: number;
   target: Target;
   names?: TopologyNames;
   /**
@@ -76,6 +100,15 @@ export class TopologyError extends Error {
  * https://cloud.google.com/pubsub/docs/push#push_backoff
  */
 export const ACK_DEADLINE_SECONDS = 30;
+
+/**
+ * The ack deadline on real Pub/Sub, above the handlers' worst case there:
+ * archive waits at most 5 s for Google's keys and 2 x 10 s for Firestore
+ * (25 s); notify 5 s for the keys, then its callbacks in parallel, each
+ * bounded by CALLBACK_TIMEOUT_MS (5 s by default), plus journal writes. A
+ * deadline below that makes Pub/Sub push again while the first call runs.
+ */
+export const PUBSUB_ACK_DEADLINE_SECONDS = 60;
 
 export const RETRY_POLICY: RetryPolicySpec = {
   minimumBackoffSeconds: 10,
@@ -104,8 +137,18 @@ export function topology(options: TopologyOptions): Topology {
     ...nameProblems({ topic, ...names }),
     ...baseProblems(options.pushBase, options.target),
   ];
-  if (!/^[A-Za-z0-9_-]{16,128}$/.test(options.pushToken)) {
-    problems.push('pushToken: must be 16 to 128 URL-safe characters');
+  problems.push(...authProblems(options));
+  const ackDeadlineSeconds =
+    options.ackDeadlineSeconds ??
+    (options.target === 'pubsub'
+      ? PUBSUB_ACK_DEADLINE_SECONDS
+      : ACK_DEADLINE_SECONDS);
+  if (
+    !Number.isInteger(ackDeadlineSeconds) ||
+    ackDeadlineSeconds < 10 ||
+    ackDeadlineSeconds > 600
+  ) {
+    problems.push('ackDeadlineSeconds: must be an integer from 10 to 600');
   }
   if (
     !Number.isInteger(maxDeliveryAttempts) ||
@@ -118,11 +161,24 @@ export function topology(options: TopologyOptions): Topology {
     throw new TopologyError(`invalid topology:\n  ${problems.join('\n  ')}`);
   }
 
-  const push = (name: string, base: string): SubscriptionSpec => ({
+  const push = (name: string, fn: 'archive' | 'notify'): SubscriptionSpec => ({
     name,
     topic,
-    ackDeadlineSeconds: ACK_DEADLINE_SECONDS,
-    pushEndpoint: pushEndpoint(base, options.pushToken),
+    ackDeadlineSeconds,
+    ...(options.oidc
+      ? {
+          pushEndpoint: pushEndpoint(options.pushBase[fn]),
+          oidcToken: {
+            serviceAccountEmail: options.oidc.serviceAccountEmail,
+            audience: options.oidc.audiences[fn],
+          },
+        }
+      : {
+          pushEndpoint: pushEndpoint(
+            options.pushBase[fn],
+            options.pushToken as string,
+          ),
+        }),
     deadLetterPolicy: {
       deadLetterTopic: names.deadLetterTopic,
       maxDeliveryAttempts,
@@ -138,23 +194,50 @@ export function topology(options: TopologyOptions): Topology {
     target: options.target,
     topics: [{ name: topic }, { name: names.deadLetterTopic }],
     subscriptions: [
-      push(names.archive, options.pushBase.archive),
-      push(names.notify, options.pushBase.notify),
+      push(names.archive, 'archive'),
+      push(names.notify, 'notify'),
       {
         name: names.deadLetterInspect,
         topic: names.deadLetterTopic,
-        ackDeadlineSeconds: ACK_DEADLINE_SECONDS,
+        ackDeadlineSeconds,
       },
     ],
   };
 }
 
-/** `<base>/push?token=<token>`, the base's own path kept. */
-export function pushEndpoint(base: string, token: string): string {
+/**
+ * `<base>/push?token=<token>`, the base's own path kept; `<base>/push`
+ * without a token (OIDC).
+ */
+export function pushEndpoint(base: string, token?: string): string {
   const url = new URL(base);
   url.pathname = `${url.pathname.replace(/\/+$/, '')}/push`;
-  url.search = new URLSearchParams({ token }).toString();
+  url.search =
+    token === undefined ? '' : new URLSearchParams({ token }).toString();
   return url.toString();
+}
+
+/** Exactly one of token and OIDC, each well formed. */
+function authProblems(options: TopologyOptions): string[] {
+  if (options.oidc) {
+    const problems: string[] = [];
+    if (options.pushToken !== undefined) {
+      problems.push('pushToken: not used with oidc; give one of the two');
+    }
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(options.oidc.serviceAccountEmail)) {
+      problems.push('oidc.serviceAccountEmail: must be an email address');
+    }
+    for (const [fn, audience] of Object.entries(options.oidc.audiences)) {
+      if (audience.trim() === '') {
+        problems.push(`oidc.audiences.${fn}: must not be empty`);
+      }
+    }
+    return problems;
+  }
+  if (!/^[A-Za-z0-9_-]{16,128}$/.test(options.pushToken ?? '')) {
+    return ['pushToken: must be 16 to 128 URL-safe characters'];
+  }
+  return [];
 }
 
 function nameProblems(names: Record<string, string>): string[] {
