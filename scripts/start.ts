@@ -9,6 +9,7 @@
  * everything and exits 1.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { z } from 'zod';
 import type { EmulatorHandle } from '../emulator/launcher.js';
 import { type Config, loadConfig } from '../functions/core/config.js';
 import { resolvePushToken } from '../functions/core/push-token.js';
@@ -16,7 +17,7 @@ import {
   FUNCTION_NAMES,
   type FunctionName,
 } from '../functions/core/runtime.js';
-import { runMain, UsageError } from './lib/args.js';
+import { parseCommandLine, runMain } from './lib/args.js';
 import {
   assertPortsFree,
   emulatorAddress,
@@ -30,12 +31,15 @@ import {
   seconds,
   startLocalPubSub,
 } from './lib/local-run.js';
+import { humanLogLine } from './lib/log-format.js';
 
-const USAGE = `usage: npm start
+const USAGE = `usage: npm start [-- --json-logs]
 
 Runs the Pub/Sub emulator and the ingest, archive and notify functions on
 the ports of PUBSUB_EMULATOR_HOST, INGEST_PORT, ARCHIVE_PORT and NOTIFY_PORT
-(defaults 8085, 8080, 8081, 8082). Ctrl-C stops everything.`;
+(defaults 8085, 8080, 8081, 8082). Ctrl-C stops everything.
+The functions' JSON log lines are shown one readable line each;
+--json-logs shows them as they are written.`;
 
 const HEALTH_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 5_000;
@@ -68,9 +72,12 @@ class LocalRun {
 }
 
 async function main(): Promise<void> {
-  if (process.argv.length > 2) {
-    throw new UsageError(`unexpected argument: ${process.argv[2]}`);
-  }
+  const { 'json-logs': jsonLogs } = parseCommandLine(
+    process.argv.slice(2),
+    { 'json-logs': { type: 'boolean', default: false } },
+    z.object({ 'json-logs': z.boolean() }),
+  );
+  const format = jsonLogs ? (line: string) => line : humanLogLine;
   const began = performance.now();
   const config = loadConfig();
   const host = localHost(config);
@@ -114,7 +121,7 @@ async function main(): Promise<void> {
     if (run.stopping) return await run.stop();
     const { emulator } = run.pubsub;
     for (const name of FUNCTION_NAMES) {
-      run.functions.push(startFunction(name, config, emulator.host));
+      run.functions.push(startFunction(name, config, emulator.host, format));
     }
     watchForCrashes(run);
     await Promise.all(
@@ -139,6 +146,7 @@ function startFunction(
   name: FunctionName,
   config: Readonly<Config>,
   emulatorHost: string,
+  format: (line: string) => string,
 ): RunningFunction {
   const child = spawn(
     process.execPath,
@@ -157,8 +165,8 @@ function startFunction(
     },
   );
   const prefix = `${name.padEnd(8)} | `;
-  prefixLines(child.stdout, prefix, (line) => console.log(line));
-  prefixLines(child.stderr, prefix, (line) => console.error(line));
+  prefixLines(child.stdout, prefix, (line) => console.log(format(line)));
+  prefixLines(child.stderr, prefix, (line) => console.error(format(line)));
   const exited = new Promise<{
     code: number | null;
     signal: NodeJS.Signals | null;

@@ -13,6 +13,7 @@ import {
   runLoad,
   summarize,
 } from '../../scripts/lib/load-runner.js';
+import { humanLogLine } from '../../scripts/lib/log-format.js';
 import { loadPersonnages } from '../../scripts/lib/personnages.js';
 
 async function tempFile(content: string): Promise<string> {
@@ -100,5 +101,40 @@ describe('percentile', () => {
     expect(percentile(sample, 50)).toBe(5);
     expect(percentile(sample, 99)).toBe(10);
     expect(percentile([], 50)).toBeNaN();
+  });
+});
+
+describe('humanLogLine', () => {
+  it('renders a Cloud Logging JSON line on one readable line', () => {
+    const line = JSON.stringify({
+      severity: 'INFO',
+      level: 30,
+      timestamp: { seconds: 1796319330, nanos: 559000000 },
+      pid: 1,
+      hostname: 'vm',
+      decision: 'archived',
+      eventId: 'e-1',
+      serviceContext: { service: 'archive' },
+      'logging.googleapis.com/insertId': 'x',
+      message: 'push archived',
+    });
+    expect(humanLogLine(line)).toBe(
+      '17:35:30.559 INFO    push archived decision=archived eventId=e-1',
+    );
+  });
+
+  it('quotes values with spaces and passes other lines through', () => {
+    const line = JSON.stringify({
+      severity: 'WARNING',
+      message: 'm',
+      why: 'a b',
+    });
+    expect(humanLogLine(line, new Date('2026-01-01T00:00:00Z'))).toBe(
+      '00:00:00.000 WARNING m why="a b"',
+    );
+    expect(humanLogLine('archive listening on http://x')).toBe(
+      'archive listening on http://x',
+    );
+    expect(humanLogLine('{not json')).toBe('{not json');
   });
 });
