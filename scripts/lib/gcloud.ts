@@ -28,17 +28,21 @@ export async function gcloud(
 
 /** The project number, which names the Pub/Sub service agent. */
 export function projectNumber(project: string): Promise<string> {
-  return gcloud([
-    'projects',
-    'describe',
-    project,
-    '--format=value(projectNumber)',
-  ]);
+  return gcloud(projectNumberCommand(project));
 }
 
-/** A command line as a person would paste it: each argument quoted if needed. */
+export function projectNumberCommand(project: string): string[] {
+  return ['projects', 'describe', project, '--format=value(projectNumber)'];
+}
+
+/**
+ * A command line as a person would paste it into bash: each argument
+ * quoted if needed; `${NAME}` is left for the shell to expand.
+ */
 export function shellLine(command: string, args: readonly string[]): string {
   const quote = (a: string) =>
-    /^[A-Za-z0-9_./:=@,+%-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+    /^([A-Za-z0-9_./:=@,+%-]|\$\{[A-Z_]+\})+$/.test(a)
+      ? a
+      : `'${a.replace(/'/g, `'\\''`)}'`;
   return [command, ...args].map(quote).join(' ');
 }

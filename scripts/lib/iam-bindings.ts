@@ -10,8 +10,8 @@ export interface Binding {
   why: string;
   /** What can read it here (`topic` / `subscription` IAM), if anything. */
   check?: { kind: 'topic' | 'subscription'; id: string };
-  /** The gcloud command that grants it. */
-  grant: string;
+  /** The gcloud arguments that grant it (idempotent). */
+  grant: string[];
 }
 
 export interface BindingInputs {
@@ -45,9 +45,15 @@ export function requiredBindings(i: BindingInputs): Binding[] {
       resource: `projects/${i.project}/topics/${i.deadLetterTopic}`,
       why: 'Pub/Sub forwards undeliverable messages to the dead-letter topic',
       check: { kind: 'topic', id: i.deadLetterTopic },
-      grant:
-        `gcloud pubsub topics add-iam-policy-binding ${i.deadLetterTopic}` +
-        ` --project=${i.project} --member=${agent} --role=roles/pubsub.publisher`,
+      grant: [
+        'pubsub',
+        'topics',
+        'add-iam-policy-binding',
+        i.deadLetterTopic,
+        `--project=${i.project}`,
+        `--member=${agent}`,
+        '--role=roles/pubsub.publisher',
+      ],
     },
     ...i.pushSubscriptions.map((id) => ({
       role: 'roles/pubsub.subscriber',
@@ -55,28 +61,44 @@ export function requiredBindings(i: BindingInputs): Binding[] {
       resource: `projects/${i.project}/subscriptions/${id}`,
       why: 'Pub/Sub acknowledges what it dead-letters from this subscription',
       check: { kind: 'subscription' as const, id },
-      grant:
-        `gcloud pubsub subscriptions add-iam-policy-binding ${id}` +
-        ` --project=${i.project} --member=${agent} --role=roles/pubsub.subscriber`,
+      grant: [
+        'pubsub',
+        'subscriptions',
+        'add-iam-policy-binding',
+        id,
+        `--project=${i.project}`,
+        `--member=${agent}`,
+        '--role=roles/pubsub.subscriber',
+      ],
     })),
     ...i.functions.map((fn) => ({
       role: 'roles/run.invoker',
       member: pusher,
       resource: `projects/${i.project}/locations/${i.region}/services/${fn}`,
       why: `the push identity may call ${fn} (deployed without public access)`,
-      grant:
-        `gcloud functions add-invoker-policy-binding ${fn}` +
-        ` --project=${i.project} --region=${i.region} --member=${pusher}`,
+      grant: [
+        'functions',
+        'add-invoker-policy-binding',
+        fn,
+        `--project=${i.project}`,
+        `--region=${i.region}`,
+        `--member=${pusher}`,
+      ],
     })),
     {
       role: 'roles/iam.serviceAccountTokenCreator',
       member: agent,
       resource: `projects/${i.project}/serviceAccounts/${i.pushServiceAccount}`,
       why: 'Pub/Sub signs push tokens as the push identity (needed on projects from before April 2021)',
-      grant:
-        `gcloud iam service-accounts add-iam-policy-binding ${i.pushServiceAccount}` +
-        ` --project=${i.project} --member=${agent}` +
-        ' --role=roles/iam.serviceAccountTokenCreator',
+      grant: [
+        'iam',
+        'service-accounts',
+        'add-iam-policy-binding',
+        i.pushServiceAccount,
+        `--project=${i.project}`,
+        `--member=${agent}`,
+        '--role=roles/iam.serviceAccountTokenCreator',
+      ],
     },
   ];
 }

@@ -1,6 +1,7 @@
 import type { PubSub } from '@google-cloud/pubsub';
 import { type AppliedAction, applyTopology } from '../../emulator/apply.js';
 import type { Topology } from '../../emulator/topology.js';
+import { shellLine } from './gcloud.js';
 import {
   type Binding,
   type BindingState,
@@ -21,7 +22,12 @@ export interface ProvisionReport {
   states: BindingState[];
 }
 
-function bindingsFor(args: ProvisionArgs, spec: Topology, number: string) {
+/** The bindings a provisioned topology needs. */
+export function bindingsFor(
+  args: Pick<ProvisionArgs, 'project' | 'region' | 'pushServiceAccount'>,
+  spec: Topology,
+  number: string,
+): Binding[] {
   const push = spec.subscriptions.filter((s) => s.pushEndpoint);
   return requiredBindings({
     project: args.project,
@@ -88,7 +94,9 @@ export function bindingLines(
       `${mark} ${b.role} for ${b.member}`,
       `    on ${b.resource}`,
       `    why: ${b.why}`,
-      ...(s?.state === 'present' ? [] : [`    grant: ${b.grant}`]),
+      ...(s?.state === 'present'
+        ? []
+        : [`    grant: ${shellLine('gcloud', b.grant)}`]),
     );
   }
   return lines;
