@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { PubSub } from '@google-cloud/pubsub';
+import {
+  type EmulatorHandle,
+  freePort,
+  startEmulator,
+} from '../../emulator/launcher.js';
+import { createPubSub } from '../../functions/core/pubsub.js';
+import type { FunctionName } from '../../functions/core/runtime.js';
+import {
+  functionProcess,
+  ServerProcess,
+} from '../../scripts/lib/function-process.js';
+
+export const HOST = '127.0.0.1';
+export const PROJECT = 'relais-bench';
+export const PUSH_TOKEN = 'bench-push-token-not-a-secret';
+
+/** What every measurement shares: one fresh emulator and a scratch dir. */
+export interface BenchContext {
+  emulator: EmulatorHandle;
+  pubsub: PubSub;
+  /** Removed when the benchmark ends. */
+  root: string;
+  /** Prints a progress line (stderr). */
+  say: (line: string) => void;
+  /** Servers started so far, stopped by `close` if still running. */
+  processes: Set<ServerProcess>;
+  /** Stops every server, then the emulator, and removes `root`. */
+  close(): Promise<void>;
+}
+
+/** Starts the emulator on a free port, with a client and a temp dir. */
+export async function openContext(
+  say: (line: string) => void,
+): Promise<BenchContext> {
+  const root = await mkdtemp(join(tmpdir(), 'relais-bench-'));
+  const emulator = await startEmulator({
+    host: HOST,
+    port: await freePort(),
+    projectId: PROJECT,
+  });
+  const pubsub = createPubSub({
+    projectId: PROJECT,
+    emulatorHost: emulator.host,
+  });
+  const processes = new Set<ServerProcess>();
+  return {
+    emulator,
+    pubsub,
+    root,
+    say,
+    processes,
+    async close() {
+      await Promise.all([...processes].map((p) => p.stop()));
+      await pubsub.close().catch(() => undefined);
+      await emulator.stop();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A resource id no earlier run used. */
+export function uniqueId(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * A function process on a free port, against the context's emulator, its
+ * output dropped (logs still go through pino at `info`, as in production).
+ */
+export async function benchFunction(
+  ctx: BenchContext,
+  name: FunctionName,
+  env: Record<string, string>,
+): Promise<ServerProcess> {
+  const port = await freePort();
+  const variable = {
+    ingest: 'INGEST_PORT',
+    archive: 'ARCHIVE_PORT',
+    notify: 'NOTIFY_PORT',
+  }[name];
+  const server = functionProcess(name, {
+    url: `http://${HOST}:${port}`,
+    env: {
+      PUBSUB_EMULATOR_HOST: ctx.emulator.host,
+      PUBSUB_PROJECT_ID: PROJECT,
+      HOST,
+      PUSH_TOKEN,
+      LOG_LEVEL: 'info',
+      [variable]: String(port),
+      ...env,
+    },
+  });
+  ctx.processes.add(server);
+  return server;
+}
+
+/** A ceiling server (bench/ceiling-server.ts) on a free port. */
+export async function benchCeiling(
+  ctx: BenchContext,
+  mode: 'http' | 'push',
+): Promise<ServerProcess> {
+  const port = await freePort();
+  const server = new ServerProcess(
+    `${mode} ceiling`,
+    ['bench/ceiling-server.ts', mode, String(port)],
+    { url: `http://${HOST}:${port}`, env: {} },
+  );
+  ctx.processes.add(server);
+  return server;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
