@@ -21,6 +21,8 @@ export function deployScript(args: DeployArgs): string {
   const ids = topologyIds(args.topic);
   const grants = requiredBindings({
     project: args.project,
+    // A bash variable, set from `gcloud projects describe` below.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax
     projectNumber: '${PROJECT_NUMBER}',
     region: args.region,
     pushServiceAccount: args.pushServiceAccount,

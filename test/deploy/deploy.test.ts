@@ -90,6 +90,7 @@ describe('npm run deploy --dry-run', () => {
     expect(text).toContain(
       'gcloud pubsub topics add-iam-policy-binding personnages-dead-letter ' +
         '--project=relais-demo-123 ' +
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax
         '--member=serviceAccount:service-${PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com ' +
         '--role=roles/pubsub.publisher',
     );
