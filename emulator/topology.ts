@@ -82,13 +82,22 @@ export interface TopologyOptions {
   ackDeadlineSeconds?: number;
   target: Target;
   names?: TopologyNames;
-  /**
-   * Deliveries before a message is dead-lettered. 20 by default: the
-   * emulator retries about once a second, so a function restart of a few
-   * seconds must not dead-letter what it missed.
-   */
+  /** Deliveries before a message is dead-lettered; see the defaults. */
   maxDeliveryAttempts?: number;
 }
+
+/**
+ * Deliveries before a message is dead-lettered, by target. Real Pub/Sub
+ * backs off from 10 s to 600 s between attempts, so 20 attempts span about
+ * two and a half hours. The emulator retries about once a second without a
+ * backoff, so it gets the most Pub/Sub allows: 100 attempts, about 100 s,
+ * which outlasts a function restart on a loaded laptop (16 s was seen) and
+ * notify's 60 s cool-down of a failing subscriber.
+ */
+export const MAX_DELIVERY_ATTEMPTS: Record<Target, number> = {
+  emulator: 100,
+  pubsub: 20,
+};
 
 export class TopologyError extends Error {
   override name = 'TopologyError';
@@ -132,7 +141,8 @@ export function topology(options: TopologyOptions): Topology {
     notify: 'notify',
     ...options.names,
   };
-  const maxDeliveryAttempts = options.maxDeliveryAttempts ?? 20;
+  const maxDeliveryAttempts =
+    options.maxDeliveryAttempts ?? MAX_DELIVERY_ATTEMPTS[options.target];
   const problems = [
     ...nameProblems({ topic, ...names }),
     ...baseProblems(options.pushBase, options.target),

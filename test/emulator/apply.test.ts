@@ -131,7 +131,8 @@ describe('applyTopology on the emulator', () => {
       pushEndpoint: spec.subscriptions[0]?.pushEndpoint,
       deadLetterPolicy: {
         deadLetterTopic: pubsub.topic(names.deadLetterTopic).name,
-        maxDeliveryAttempts: 20,
+        maxDeliveryAttempts:
+          spec.subscriptions[0]?.deadLetterPolicy?.maxDeliveryAttempts,
       },
       retryPolicy: {
         minimumBackoff: { seconds: 10 },

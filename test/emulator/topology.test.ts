@@ -33,7 +33,7 @@ describe('topology', () => {
         pushEndpoint: `http://127.0.0.1:8081/push?token=${token}`,
         deadLetterPolicy: {
           deadLetterTopic: 'personnages-dead-letter',
-          maxDeliveryAttempts: 20,
+          maxDeliveryAttempts: 100,
         },
       },
       {
@@ -43,7 +43,7 @@ describe('topology', () => {
         pushEndpoint: `http://127.0.0.1:8082/push?token=${token}`,
         deadLetterPolicy: {
           deadLetterTopic: 'personnages-dead-letter',
-          maxDeliveryAttempts: 20,
+          maxDeliveryAttempts: 100,
         },
       },
       {
@@ -52,6 +52,17 @@ describe('topology', () => {
         ackDeadlineSeconds: 30,
       },
     ]);
+  });
+
+  it('allows 20 deliveries on Pub/Sub, whose retries back off', () => {
+    const t = topology({
+      pushBase: { archive: 'https://a.example', notify: 'https://n.example' },
+      pushToken: token,
+      target: 'pubsub',
+    });
+    expect(
+      t.subscriptions.map((s) => s.deadLetterPolicy?.maxDeliveryAttempts),
+    ).toEqual([20, 20, undefined]);
   });
 
   it('leaves the retry policy out on the emulator', () => {
