@@ -1,17 +1,12 @@
 /**
  * `npm run topology`: applies relais's topology to a Pub/Sub emulator that
  * is already running (started by `firebase emulators:start --only pubsub`,
- * say), so the functions receive pushes: the topic, its dead-letter topic
- * and the archive and notify push subscriptions to ARCHIVE_PORT and
- * NOTIFY_PORT, with the push token of DATA_DIR/.push-token. Idempotent.
+ * say), so the functions receive pushes. Idempotent. See
+ * docs/firebase-emulator.md.
  */
-import { applyTopology } from '../emulator/apply.js';
-import { topology } from '../emulator/topology.js';
 import { loadConfig } from '../functions/core/config.js';
-import { createPubSub } from '../functions/core/pubsub.js';
-import { resolvePushToken } from '../functions/core/push-token.js';
 import { runMain, UsageError } from './lib/args.js';
-import { emulatorAddress, functionUrl } from './lib/local-run.js';
+import { applyLocalTopology } from './lib/local-topology.js';
 
 const USAGE = `usage: npm run topology
 
@@ -24,38 +19,11 @@ async function main(): Promise<void> {
     throw new UsageError(`unexpected argument: ${process.argv[2]}`);
   }
   const config = loadConfig();
-  const { host, port } = emulatorAddress(config);
-  const alive = await fetch(`http://${host}:${port}/`, {
-    signal: AbortSignal.timeout(2_000),
-  }).then(
-    (res) => res.ok,
-    () => false,
-  );
-  if (!alive) {
-    throw new Error(
-      `no Pub/Sub emulator answers on ${host}:${port}: start one ` +
-        '(npm run emulator, or firebase emulators:start --only pubsub) ' +
-        'or set PUBSUB_EMULATOR_HOST',
-    );
-  }
-  const spec = topology({
-    topic: config.topic,
-    pushBase: {
-      archive: functionUrl(config, 'archive'),
-      notify: functionUrl(config, 'notify'),
-    },
-    pushToken: await resolvePushToken(config),
-    target: 'emulator',
-  });
-  const pubsub = createPubSub(config);
-  try {
-    await applyTopology(pubsub, spec, (line) => console.log(line));
-  } finally {
-    await pubsub.close();
-  }
+  await applyLocalTopology(config, (line) => console.log(line));
   console.log(
-    `\ntopology applied on ${host}:${port} (project ${config.projectId}); ` +
-      'start the functions with npm run function -- archive (and notify)',
+    `\ntopology applied on ${config.emulatorHost} (project ` +
+      `${config.projectId}); start the functions with ` +
+      'npm run function -- archive (and notify)',
   );
 }
 
