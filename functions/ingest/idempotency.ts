@@ -8,6 +8,13 @@ export const REPLAYED_HEADER = 'Idempotent-Replayed';
 
 const KEY = /^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/;
 
+/**
+ * Whether `text` can be an idempotency key: 1 to 255 printable ASCII
+ * characters, not starting or ending with a space. A `webhook-id` must be
+ * one to be signed, so that a verified request never fails here later.
+ */
+export const isIdempotencyKey = (text: string): boolean => KEY.test(text);
+
 const invalidKey = (header: string) =>
   new Problem(
     400,

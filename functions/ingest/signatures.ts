@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { ConfigError } from '../core/config.js';
+import { isIdempotencyKey } from './idempotency.js';
 
 /** A signature check's outcome; `reason` is for logs and never secret. */
 export type Verdict = { ok: true } | { ok: false; reason: string };
@@ -44,6 +45,11 @@ export interface StandardWebhookHeaders {
  * `standardwebhooks` library, compared in constant time with each
  * space-separated signature of the header, for every secret (rotation).
  *
+ * `webhook-id` is required, as an idempotency key (1 to 255 printable
+ * ASCII): without it the signed content is `.timestamp.body`, which binds
+ * the body to no message, and the id is what tells a replay within the
+ * tolerance from a new message.
+ *
  * The timestamp check is ours: the library's `verify` fixes the tolerance
  * at 5 minutes and reads the wall clock, and ours must be configurable and
  * testable. https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md#verifying-webhook-authenticity
@@ -55,6 +61,15 @@ export function verifyStandardWebhook(
   nowSeconds: number,
   toleranceSeconds: number,
 ): Verdict {
+  if (headers.id === '') {
+    return { ok: false, reason: 'webhook-id is missing' };
+  }
+  if (!isIdempotencyKey(headers.id)) {
+    return {
+      ok: false,
+      reason: 'webhook-id is not 1 to 255 printable ASCII characters',
+    };
+  }
   if (!/^\d{1,12}$/.test(headers.timestamp)) {
     return { ok: false, reason: 'webhook-timestamp is not a Unix time' };
   }

@@ -240,6 +240,26 @@ describe('Standard Webhooks signatures', () => {
     await expectUnauthorized(signed(), change(sign(goku)), body);
   });
 
+  it.each([
+    ['no webhook-id', undefined, 'webhook-id is missing'],
+    ['an empty webhook-id', '', 'webhook-id is missing'],
+    ['a webhook-id of 300 characters', 'm'.repeat(300), 'webhook-id is not'],
+    ['a webhook-id that is not ASCII', 'msg_\u00e9', 'webhook-id is not'],
+  ])('refuses a signature over %s, saying why', async (_, id, reason) => {
+    // Signed as a sender would: `id.timestamp.body`, even with no id.
+    const headers: Record<string, string> = {
+      'webhook-timestamp': String(NOW.getTime() / 1000),
+      'webhook-signature': new Webhook(WHSEC).sign(id ?? '', NOW, goku),
+    };
+    if (id !== undefined) headers['webhook-id'] = id;
+    const ingest = signed();
+
+    const res = await expectUnauthorized(ingest, headers);
+
+    expect(JSON.parse(res.text).detail).toContain(reason);
+    expect(ingest.logs()).toContain(reason);
+  });
+
   it('refuses a body signed with an unknown secret', async () => {
     const unknown = `whsec_${Buffer.alloc(32, 3).toString('base64')}`;
     await expectUnauthorized(signed(), sign(goku, NOW, unknown));
