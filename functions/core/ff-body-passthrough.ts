@@ -1,5 +1,6 @@
 import { subscribe } from 'node:diagnostics_channel';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import { answerClientErrors } from './http-listener.js';
 
 /**
  * functions-framework parses every body with body-parser before the function
@@ -17,9 +18,22 @@ import type { IncomingMessage } from 'node:http';
  * A path whose percent-encoding is broken is escaped for the same reason.
  */
 export function passBodiesThroughFunctionsFramework(): void {
+  const servers = new WeakSet<Server>();
   subscribe('http.server.request.start', (message) => {
-    const { request } = message as { request: IncomingMessage };
+    const { request, server } = message as {
+      request: IncomingMessage;
+      server: Server;
+    };
+    // functions-framework creates the server and exposes no handle to it;
+    // the first request brings one, so the parser's own refusals get a
+    // problem body from then on.
+    if (!servers.has(server)) {
+      servers.add(server);
+      answerClientErrors(server);
+    }
     delete request.headers['content-type'];
+    // Express answers `OPTIONS *` itself with an HTML page.
+    if (request.url === '*') request.url = '/*';
     // Express answers a path with broken percent-encoding with its own HTML
     // page and a stack trace; escaped, it reaches the app and gets a 404.
     if (request.url && !decodes(request.url)) {
