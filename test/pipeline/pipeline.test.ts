@@ -42,7 +42,7 @@ async function build(name: FunctionName, env: Record<string, string>) {
   return runtime.app;
 }
 
-function postPersonnage(ingest: Hono, body: unknown): Promise<Response> {
+async function postPersonnage(ingest: Hono, body: unknown): Promise<Response> {
   return ingest.request('/webhook/personnage', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
