@@ -24,24 +24,26 @@ const invalidKey = (header: string) =>
   );
 
 /**
- * The request's idempotency key: `Idempotency-Key` (bare, or quoted as the
- * IETF draft's structured-field string), else Standard Webhooks'
- * `webhook-id`, which a sender keeps across its retries. 400 when present
- * but not 1 to 255 printable ASCII characters.
+ * The request's idempotency key: Standard Webhooks' `webhook-id` when
+ * present, else `Idempotency-Key` (bare, or quoted as the IETF draft's
+ * structured-field string). `webhook-id` wins because the signature covers
+ * it and not `Idempotency-Key`: a captured signed request replayed within
+ * the tolerance under a fresh `Idempotency-Key` must still be a replay.
+ * 400 when the key is not 1 to 255 printable ASCII characters.
  * https://datatracker.ietf.org/doc/draft-ietf-httpapi-idempotency-key-header/
  */
 export function idempotencyKeyOf(headers: Headers): string | undefined {
+  const webhookId = headers.get('webhook-id');
+  if (webhookId !== null) {
+    if (!KEY.test(webhookId.trim())) throw invalidKey('webhook-id');
+    return webhookId.trim();
+  }
   const explicit = headers.get('idempotency-key');
   if (explicit !== null) {
     const quoted = /^"(.*)"$/.exec(explicit.trim());
     const key = quoted?.[1] ?? explicit.trim();
     if (!KEY.test(key)) throw invalidKey('Idempotency-Key');
     return key;
-  }
-  const webhookId = headers.get('webhook-id');
-  if (webhookId !== null) {
-    if (!KEY.test(webhookId.trim())) throw invalidKey('webhook-id');
-    return webhookId.trim();
   }
   return undefined;
 }

@@ -102,13 +102,13 @@ describe('a request carrying an idempotency key', () => {
     expect(publishedEvents(publisher)[0]?.id).toBe(eventIdForKey(id));
   });
 
-  it('prefers Idempotency-Key to webhook-id', async () => {
+  it('takes webhook-id over Idempotency-Key', async () => {
     const { app, publisher } = testIngest();
     await viaApp(
       app,
       post(goku, { 'idempotency-key': 'explicit', 'webhook-id': 'msg_1' }),
     );
-    expect(publishedEvents(publisher)[0]?.id).toBe(eventIdForKey('explicit'));
+    expect(publishedEvents(publisher)[0]?.id).toBe(eventIdForKey('msg_1'));
   });
 
   it('replays a body that differs only in layout', async () => {
@@ -192,6 +192,44 @@ describe('a request carrying an idempotency key', () => {
     const [a, b] = publishedEvents(publisher);
     expect(publisher.calls).toBe(2);
     expect(a?.id).not.toBe(b?.id);
+  });
+});
+
+describe('a captured signed request, replayed within the tolerance', () => {
+  const NOW = new Date('2026-06-01T12:00:00Z');
+  const signed = () =>
+    testIngest({ config: { webhookSecrets: [WHSEC] }, now: () => NOW });
+  const captured = standardWebhookHeaders(goku, { id: 'msg_1', at: NOW });
+
+  it('is a replay, whatever Idempotency-Key it adds', async () => {
+    const { app, publisher } = signed();
+    const first = await viaApp(app, post(goku, captured));
+
+    for (const key of ['attacker-1', 'attacker-2', 'msg_2']) {
+      const replay = await viaApp(
+        app,
+        post(goku, { ...captured, 'idempotency-key': key }),
+      );
+      expect(replay.status).toBe(202);
+      expect(replay.text).toBe(first.text);
+      expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    }
+    expect(publisher.calls).toBe(1);
+  });
+
+  it('keeps its event id on another instance', async () => {
+    const one = signed();
+    const other = signed();
+    await viaApp(one.app, post(goku, captured));
+
+    await viaApp(
+      other.app,
+      post(goku, { ...captured, 'idempotency-key': 'attacker-1' }),
+    );
+
+    const [first] = publishedEvents(one.publisher);
+    const [second] = publishedEvents(other.publisher);
+    expect(second?.id).toBe(first?.id);
   });
 });
 
