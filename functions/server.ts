@@ -27,7 +27,12 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const runtime = await builders[fn](config);
   const port = config.ports[fn];
-  const server = createServer(requestListener(runtime.app.fetch));
+  const server = createServer(
+    // A client that trickles its body is cut off after 30 s (Node's
+    // default is 300 s), so slow senders cannot hold sockets for long.
+    { requestTimeout: 30_000, headersTimeout: 10_000 },
+    requestListener(runtime.app.fetch),
+  );
   answerClientErrors(server);
   server.on('error', (err: NodeJS.ErrnoException) => {
     console.error(
@@ -54,8 +59,13 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  // The cause, not a stack: a start-up failure is a setting or a file
+  // (an unusable DATA_DIR, a port), which the message names.
+  const { message, code } = err as NodeJS.ErrnoException;
   console.error(
-    err instanceof ConfigError ? err.message : `fatal: ${(err as Error).stack}`,
+    err instanceof ConfigError
+      ? message
+      : `${process.argv[2]} failed to start: ${message}${code ? ` (${code})` : ''}`,
   );
   process.exit(1);
 });
