@@ -8,7 +8,7 @@ import type { Publisher } from '../core/publisher.js';
 import { Authenticator } from './auth.js';
 import { decodeJson, limitBody, readBody } from './body.js';
 import { corsFor } from './cors.js';
-import { eventIdForKey } from './event-id.js';
+import { eventIdFor } from './event-id.js';
 import {
   fingerprint,
   IdempotencyStore,
@@ -98,7 +98,7 @@ export function createIngestApp(deps: IngestDeps): Hono {
       const accept = async () => {
         const event = toEvent(
           input,
-          key === undefined ? newId() : eventIdForKey(key),
+          key === undefined ? newId() : eventIdFor(key, input),
           now(),
         );
         log.info(

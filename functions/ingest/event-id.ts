@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
+import type { PersonnageInput } from '../core/personnage.js';
 
 /**
  * The namespace of relais's event ids. Fixed for good: changing it would
- * give every idempotency key a new event id and defeat deduplication.
+ * give every retry a new event id and defeat deduplication.
  */
 export const EVENT_ID_NAMESPACE = '27c39a31-4a7a-43b8-b759-a235c0ab9139';
 
@@ -33,10 +34,24 @@ export function uuidV5(name: string, namespace: string): string {
 }
 
 /**
- * The event id for an idempotency key: every request that carries the key,
- * before or after an ingest restart, on any instance, publishes the same
- * id, so the archive (which deduplicates by event id) keeps one copy.
+ * What a request asks for, as one canonical string: the validated `nom` and
+ * `score` as JSON in that order, so that the body's layout, field order and
+ * unknown fields make no difference.
  */
-export function eventIdForKey(key: string): string {
-  return uuidV5(key, EVENT_ID_NAMESPACE);
+export function canonicalPersonnage(personnage: PersonnageInput): string {
+  return JSON.stringify({ nom: personnage.nom, score: personnage.score });
+}
+
+/**
+ * The event id of a request with an idempotency key: a UUID v5 of the key
+ * and the canonical personnage. A retry (same key, same personnage) gets
+ * the same id before or after a restart, on any instance, so consumers that
+ * deduplicate by id act once. A key reused for another personnage gets
+ * another id, so the second body is a distinct event, never a copy that a
+ * consumer would refuse as conflicting with the first.
+ */
+export function eventIdFor(key: string, personnage: PersonnageInput): string {
+  // An idempotency key is printable ASCII: no newline inside it.
+  const name = `${key}\n${canonicalPersonnage(personnage)}`;
+  return uuidV5(name, EVENT_ID_NAMESPACE);
 }

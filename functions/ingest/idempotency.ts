@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { ConfigError } from '../core/config.js';
+import type { PersonnageInput } from '../core/personnage.js';
 import { Problem } from '../core/problem.js';
+import { canonicalPersonnage } from './event-id.js';
 
 /** Set to `true` on an answer that repeats an earlier one. */
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
@@ -49,8 +51,10 @@ export function idempotencyKeyOf(headers: Headers): string | undefined {
 }
 
 /** A digest of what a request asks for, to tell a retry from a reuse. */
-export function fingerprint(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value)).digest('hex');
+export function fingerprint(personnage: PersonnageInput): string {
+  return createHash('sha256')
+    .update(canonicalPersonnage(personnage))
+    .digest('hex');
 }
 
 /**
@@ -82,8 +86,10 @@ interface Remembered {
  * runs the work anew.
  *
  * Memory is bounded by `maxKeys` (plus the requests in flight). The window
- * is per instance and lost on restart; the event id derived from the key
- * is what keeps duplicates out of the archive beyond it.
+ * is per instance and lost on restart. Beyond it, the event id derived
+ * from the key and the personnage (`eventIdFor`) is what lets consumers
+ * deduplicate a retry, and what keeps a reused key's new body a distinct
+ * event where this 422 cannot be given.
  */
 export class IdempotencyStore {
   private readonly done: LRUCache<string, Remembered>;

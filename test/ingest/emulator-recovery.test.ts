@@ -7,7 +7,7 @@ import {
 } from '../../emulator/launcher.js';
 import { loadConfig } from '../../functions/core/config.js';
 import { createPubSub } from '../../functions/core/pubsub.js';
-import { eventIdForKey } from '../../functions/ingest/event-id.js';
+import { eventIdFor } from '../../functions/ingest/event-id.js';
 import { buildIngest } from '../../functions/ingest/index.js';
 import {
   collectMessages,
@@ -15,7 +15,7 @@ import {
   uniqueNames,
   waitFor,
 } from '../harness/index.js';
-import { expectProblem, goku, post, viaApp } from './support.js';
+import { expectProblem, GOKU, goku, post, viaApp } from './support.js';
 
 const PROJECT = 'relais-test';
 
@@ -80,10 +80,10 @@ it('answers 503 while the emulator is down and recovers, unrestarted, once it is
     { timeoutMs: 30_000, intervalMs: 250, message: 'ingest to publish again' },
   );
 
-  expect(JSON.parse(recovered.text).event.id).toBe(eventIdForKey('after'));
+  expect(JSON.parse(recovered.text).event.id).toBe(eventIdFor('after', GOKU));
   await waitFor(() =>
     received.messages.some(
-      (m) => m.attributes.eventId === eventIdForKey('after'),
+      (m) => m.attributes.eventId === eventIdFor('after', GOKU),
     ),
   );
 });

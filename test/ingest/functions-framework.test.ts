@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../emulator/launcher.js';
-import { eventIdForKey } from '../../functions/ingest/event-id.js';
+import { eventIdFor } from '../../functions/ingest/event-id.js';
 import {
   collectMessages,
   defer,
@@ -15,6 +15,7 @@ import {
 import { BAD_REQUESTS, expectRefused } from './bad-requests.js';
 import {
   GITHUB_SECRET,
+  GOKU,
   githubSignature,
   goku,
   post,
@@ -90,7 +91,7 @@ async function expectOnlyControlArrives(
   // Let any earlier, unexpected message arrive too before counting.
   await new Promise((resolve) => setTimeout(resolve, 500));
   expect(served.received.messages.map((m) => m.attributes.eventId)).toEqual([
-    eventIdForKey(key),
+    eventIdFor(key, GOKU),
   ]);
 }
 

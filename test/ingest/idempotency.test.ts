@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { loadConfig } from '../../functions/core/config.js';
-import { eventIdForKey, uuidV5 } from '../../functions/ingest/event-id.js';
+import { eventIdFor, uuidV5 } from '../../functions/ingest/event-id.js';
 import { IdempotencyStore } from '../../functions/ingest/idempotency.js';
 import {
   expectProblem,
+  GOKU,
   goku,
   post,
   publishedEvents,
@@ -29,13 +30,27 @@ describe('uuidV5', () => {
   ])('matches RFC 9562 (as Python computes it) for %s %s', (ns, name, id) => {
     expect(uuidV5(name, ns)).toBe(id);
   });
+});
 
+describe('eventIdFor', () => {
   it('derives a version-5 UUID that the event schema accepts', () => {
-    const id = eventIdForKey('order-42');
+    const id = eventIdFor('order-42', GOKU);
     expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab]/);
     expect(z.uuid().parse(id)).toBe(id);
-    expect(eventIdForKey('order-42')).toBe(id);
-    expect(eventIdForKey('order-43')).not.toBe(id);
+  });
+
+  it('gives a key and a personnage one id, whatever the field order', () => {
+    expect(eventIdFor('order-42', { score: 95, nom: 'Son Goku' })).toBe(
+      eventIdFor('order-42', GOKU),
+    );
+  });
+
+  it.each([
+    ['another key', 'order-43', GOKU],
+    ['another nom', 'order-42', { ...GOKU, nom: 'Son Gohan' }],
+    ['another score', 'order-42', { ...GOKU, score: 96 }],
+  ])('gives %s another id', (_, key, personnage) => {
+    expect(eventIdFor(key, personnage)).not.toBe(eventIdFor('order-42', GOKU));
   });
 });
 
@@ -59,13 +74,12 @@ describe('a request carrying an idempotency key', () => {
     expect(publisher.calls).toBe(1);
   });
 
-  it('publishes an event id derived from the key', async () => {
+  it('publishes an event id derived from the key and the personnage', async () => {
     const { app, publisher } = testIngest();
     await viaApp(app, post(goku, { 'idempotency-key': 'order-42' }));
-    expect(publishedEvents(publisher)[0]?.id).toBe(eventIdForKey('order-42'));
-    expect(publisher.messages[0]?.attributes.eventId).toBe(
-      eventIdForKey('order-42'),
-    );
+    const id = eventIdFor('order-42', GOKU);
+    expect(publishedEvents(publisher)[0]?.id).toBe(id);
+    expect(publisher.messages[0]?.attributes.eventId).toBe(id);
   });
 
   it('reads a quoted key (structured field) as the bare key', async () => {
@@ -99,7 +113,7 @@ describe('a request carrying an idempotency key', () => {
     expect(retry.text).toBe(first.text);
     expect(retry.headers.get('idempotent-replayed')).toBe('true');
     expect(publisher.calls).toBe(1);
-    expect(publishedEvents(publisher)[0]?.id).toBe(eventIdForKey(id));
+    expect(publishedEvents(publisher)[0]?.id).toBe(eventIdFor(id, GOKU));
   });
 
   it('takes webhook-id over Idempotency-Key', async () => {
@@ -108,7 +122,7 @@ describe('a request carrying an idempotency key', () => {
       app,
       post(goku, { 'idempotency-key': 'explicit', 'webhook-id': 'msg_1' }),
     );
-    expect(publishedEvents(publisher)[0]?.id).toBe(eventIdForKey('msg_1'));
+    expect(publishedEvents(publisher)[0]?.id).toBe(eventIdFor('msg_1', GOKU));
   });
 
   it('replays a body that differs only in layout', async () => {
@@ -181,8 +195,29 @@ describe('a request carrying an idempotency key', () => {
     expect(retried.headers.get('idempotent-replayed')).toBeNull();
     const [first] = publishedEvents(before.publisher);
     const [second] = publishedEvents(after.publisher);
-    // Two publishes, one event id: the archive keeps one of them.
+    // Two publishes, one event id: consumers that deduplicate by id
+    // (notify's journal) act once.
     expect(second?.id).toBe(first?.id);
+  });
+
+  it('publishes another event for the key reused with another personnage after a restart', async () => {
+    const key = { 'idempotency-key': 'order-42' };
+    const before = testIngest();
+    await viaApp(before.app, post(goku, key));
+    const after = testIngest(); // a new instance: its window is empty
+
+    const reused = await viaApp(
+      after.app,
+      post('{"nom":"Vegeta","score":94}', key),
+    );
+
+    expect(reused.status).toBe(202);
+    const [first] = publishedEvents(before.publisher);
+    const [second] = publishedEvents(after.publisher);
+    // Not one id with two contents, which the archive would refuse as a
+    // conflict and so drop the second body after telling its sender 202.
+    expect(second?.id).not.toBe(first?.id);
+    expect(second).toMatchObject({ nom: 'Vegeta', score: 94 });
   });
 
   it('gets a fresh random id when it carries no key', async () => {

@@ -45,7 +45,9 @@ export function post(
   };
 }
 
-export const goku = JSON.stringify({ nom: 'Son Goku', score: 95 });
+/** The personnage of `goku`, as ingest validates it. */
+export const GOKU = { nom: 'Son Goku', score: 95 };
+export const goku = JSON.stringify(GOKU);
 
 /** Sends through `app.request()`: the Fetch API, no socket. */
 export async function viaApp(app: Hono, req: RawRequest): Promise<RawResponse> {
