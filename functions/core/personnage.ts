@@ -23,14 +23,22 @@ export function niveauOf(score: number): Niveau {
 
 /**
  * What a sender posts to `/webhook/personnage`. Unknown keys are dropped,
- * so a sender may add fields of its own without being refused.
+ * so a sender may add fields of its own without being refused. `nom`'s 100
+ * characters are Unicode code points (zod's string length): 😀 counts 1, a
+ * family emoji joined by ZWJ counts 5.
  */
 export const personnageInput = z.object({
   nom: z
     .string({ error: 'nom must be a string' })
     .trim()
     .min(1, 'nom must not be empty')
-    .max(100, 'nom must be at most 100 characters'),
+    .max(100, 'nom must be at most 100 characters')
+    // A lone surrogate ("\ud800" is valid JSON) has no UTF-8 form, so
+    // every consumer would store or send it differently.
+    .refine(
+      (nom) => !/\p{Cs}/u.test(nom),
+      'nom must be well-formed Unicode (no lone surrogate)',
+    ),
   score: z
     .number({ error: 'score must be a number' })
     .int('score must be an integer')
@@ -47,14 +55,19 @@ export const PERSONNAGE_CREATED = 'personnage.created';
  * The event published to the topic and read back by archive and notify:
  * the input, enriched with its niveau, an id and the time ingest took it.
  */
-export const personnageEvent = z.object({
-  id: z.uuid(),
-  type: z.literal(PERSONNAGE_CREATED),
-  nom: personnageInput.shape.nom,
-  score: personnageInput.shape.score,
-  niveau: z.enum(NIVEAUX),
-  receivedAt: z.iso.datetime({ offset: true }),
-});
+export const personnageEvent = z
+  .object({
+    id: z.uuid(),
+    type: z.literal(PERSONNAGE_CREATED),
+    nom: personnageInput.shape.nom,
+    score: personnageInput.shape.score,
+    niveau: z.enum(NIVEAUX),
+    receivedAt: z.iso.datetime({ offset: true }),
+  })
+  .refine((event) => event.niveau === niveauOf(event.score), {
+    path: ['niveau'],
+    message: 'niveau does not match the score',
+  });
 
 export type PersonnageEvent = z.infer<typeof personnageEvent>;
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   niveauOf,
+  personnageEvent,
   personnageInput,
   toEvent,
 } from '../../functions/core/personnage.js';
@@ -77,5 +78,27 @@ describe('toEvent', () => {
       niveau: 'légendaire',
       receivedAt: '2026-12-03T10:00:00.000Z',
     });
+  });
+});
+
+describe('personnageEvent', () => {
+  const event = toEvent(
+    { nom: 'Naruto', score: 85 },
+    '0b6e5f38-7f7c-4c1e-9a55-3f2b8f0d2c11',
+    new Date('2026-12-03T10:00:00Z'),
+  );
+
+  it('accepts what toEvent makes', () => {
+    expect(personnageEvent.parse(event)).toEqual(event);
+  });
+
+  it.each([
+    ['a niveau that does not match the score', { niveau: 'légendaire' }],
+    ['a lone surrogate in nom', { nom: 'Na\ud800ruto' }],
+    ['an id that is not a UUID', { id: 'evt-1' }],
+  ])('refuses %s', (_, change) => {
+    expect(personnageEvent.safeParse({ ...event, ...change }).success).toBe(
+      false,
+    );
   });
 });
