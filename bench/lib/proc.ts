@@ -23,6 +23,23 @@ export async function cpuSeconds(pid: number): Promise<number | undefined> {
   return Number.isFinite(utime + stime) ? (utime + stime) / 100 : undefined;
 }
 
+/**
+ * Busy CPU seconds of the whole machine so far (every core), from the
+ * `cpu` line of /proc/stat: all time but idle and iowait.
+ */
+export async function machineBusySeconds(): Promise<number | undefined> {
+  const stat = await readFile('/proc/stat', 'utf8').catch(() => '');
+  const ticks = /^cpu\s+(.+)$/m
+    .exec(stat)?.[1]
+    ?.trim()
+    .split(/\s+/)
+    .map(Number);
+  if (!ticks || ticks.length < 5) return undefined;
+  const total = ticks.slice(0, 8).reduce((a, b) => a + b, 0);
+  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+  return (total - idle) / 100;
+}
+
 /** CPU seconds of this process (the load generator) so far. */
 export function ownCpuSeconds(): number {
   const { user, system } = process.cpuUsage();
@@ -31,7 +48,8 @@ export function ownCpuSeconds(): number {
 
 /**
  * Measures the CPU each process uses while `work` runs, as a share of
- * one core (1.0 = one core busy the whole time).
+ * one core (1.0 = one core busy the whole time), with `other processes`:
+ * what the rest of the machine used meanwhile, which competed with them.
  */
 export async function cpuShares<T>(
   pids: Record<string, number | undefined>,
@@ -43,9 +61,11 @@ export async function cpuShares<T>(
     if (cpu !== undefined) before.set(name, cpu);
   }
   const ownBefore = ownCpuSeconds();
+  const machineBefore = await machineBusySeconds();
   const start = performance.now();
   const result = await work();
   const seconds = (performance.now() - start) / 1000;
+  const machineAfter = await machineBusySeconds();
   const cores: Record<string, number> = {
     'load generator': (ownCpuSeconds() - ownBefore) / seconds,
   };
@@ -55,6 +75,11 @@ export async function cpuShares<T>(
     if (cpu !== undefined && was !== undefined) {
       cores[name] = (cpu - was) / seconds;
     }
+  }
+  if (machineBefore !== undefined && machineAfter !== undefined) {
+    const ours = Object.values(cores).reduce((a, b) => a + b, 0);
+    const busy = (machineAfter - machineBefore) / seconds;
+    cores['other processes'] = Math.max(0, busy - ours);
   }
   return { result, cores };
 }

@@ -117,7 +117,7 @@ measured in the same run. Raw numbers: \`bench/results.json\`.
 | Node | ${m.node} |
 | Pub/Sub emulator | ${m.emulator} |
 | Commit | ${m.commit} |
-| Load average (1 min) at start / end | ${m.loadAverage.start.toFixed(2)} / ${m.loadAverage.end?.toFixed(2) ?? '?'} |
+| Load average (1 min) at start / end, other work included | ${m.loadAverage.start.toFixed(2)} / ${m.loadAverage.end?.toFixed(2) ?? '?'} |
 | Settings | ${Object.entries(r.settings)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ')} |
@@ -161,7 +161,8 @@ notifications.txt, or to the ceiling endpoint's receipt.
 | 1,000 | ${fmt(r.archive.perEventMs[1_000], ' ms')} |
 | 100,000 | ${fmt(r.archive.perEventMs[100_000], ' ms')} |
 
-Ratio ${round(r.archive.ratio)}; opening the 100,000-entry archive takes
+Ratio of the medians ${round(r.archive.ratio)}, of the fastest runs
+${round(r.archive.bestRatio)}; opening the 100,000-entry archive takes
 ${fmt(r.archive.startupMs, ' ms')}.
 
 ## 4. Memory and start-up
@@ -173,5 +174,6 @@ ${fmt(r.archive.startupMs, ' ms')}.
 | Peak RSS (VmHWM) notify | ${mib(r.peakRssMiB.notify)} MiB |
 | \`npm start\` to ready (${r.startup.seconds.runs.length} runs) | ${fmt(r.startup.seconds, ' s')} |
 | of which the emulator | ${fmt(r.startup.emulatorSeconds, ' s')} |
+${r.startup.failures.map((f) => `| failed start-up ${f} | |`).join('\n')}
 ${notes ? `\n${notes.trim()}\n` : ''}`;
 }

@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort, isPortInUse } from '../../emulator/launcher.js';
 import { REPO_ROOT } from '../../scripts/lib/local-run.js';
-import { type BenchContext, HOST } from './context.js';
+import { type BenchContext, HOST, sleep } from './context.js';
 import { type Spread, spread } from './stats.js';
 
 export interface StartupResult {
@@ -11,6 +11,8 @@ export interface StartupResult {
   seconds: Spread;
   /** The emulator's part, as the banner reports it. */
   emulatorSeconds: Spread;
+  /** Runs that failed (not ready, or ports left in use), with why. */
+  failures: string[];
 }
 
 const READY =
@@ -29,18 +31,30 @@ export async function measureStartup(
 ): Promise<StartupResult> {
   const seconds: number[] = [];
   const emulatorSeconds: number[] = [];
+  const failures: string[] = [];
   for (let run = 0; run <= runs; run++) {
     ctx.say(
       run === 0
         ? 'startup: warm-up run (discarded)'
         : `startup: run ${run}/${runs}`,
     );
-    const timing = await startOnce(ctx, run);
+    let timing: Awaited<ReturnType<typeof startOnce>>;
+    try {
+      timing = await startOnce(ctx, run);
+    } catch (err) {
+      failures.push(`run ${run}: ${(err as Error).message}`);
+      ctx.say(`startup: run ${run} failed: ${(err as Error).message}`);
+      continue;
+    }
     if (run === 0) continue;
     seconds.push(timing.seconds);
     emulatorSeconds.push(timing.emulatorSeconds);
   }
-  return { seconds: spread(seconds), emulatorSeconds: spread(emulatorSeconds) };
+  return {
+    seconds: spread(seconds),
+    emulatorSeconds: spread(emulatorSeconds),
+    failures,
+  };
 }
 
 async function startOnce(ctx: BenchContext, run: number) {
@@ -77,13 +91,22 @@ async function startOnce(ctx: BenchContext, run: number) {
     }
     await exited;
   }
-  const left = [];
-  for (const [name, value] of Object.entries(ports)) {
-    const port = Number(value.split(':').pop());
-    if (await isPortInUse(HOST, port)) left.push(`${name} ${port}`);
-  }
+  // npm may exit before `scripts/start.ts` has stopped the emulator, whose
+  // JVM takes seconds to go on a loaded machine: wait for the ports.
+  const deadline = Date.now() + 20_000;
+  let left: string[];
+  do {
+    left = [];
+    for (const [name, value] of Object.entries(ports)) {
+      const port = Number(value.split(':').pop());
+      if (await isPortInUse(HOST, port)) left.push(`${name} ${port}`);
+    }
+    if (left.length > 0) await sleep(250);
+  } while (left.length > 0 && Date.now() < deadline);
   if (left.length > 0) {
-    throw new Error(`npm start left ports in use: ${left.join(', ')}`);
+    throw new Error(
+      `npm start left ports in use 20 s after SIGTERM: ${left.join(', ')}`,
+    );
   }
   return { seconds, emulatorSeconds: Number(match[1]) };
 }
