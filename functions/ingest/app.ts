@@ -14,6 +14,7 @@ import {
   IdempotencyStore,
   idempotencyKeyOf,
   REPLAYED_HEADER,
+  scopedKey,
 } from './idempotency.js';
 import { toPersonnageInput } from './input.js';
 import { requireJsonEntity } from './media.js';
@@ -91,9 +92,10 @@ export function createIngestApp(deps: IngestDeps): Hono {
     limitBody(config.maxBodyBytes),
     async (c) => {
       const bytes = await readBody(c, config.maxBodyBytes);
-      auth.verify(c.req.raw.headers, bytes);
+      const principal = auth.verify(c.req.raw.headers, bytes);
       const input = toPersonnageInput(decodeJson(bytes));
-      const key = idempotencyKeyOf(c.req.raw.headers);
+      const given = idempotencyKeyOf(c.req.raw.headers);
+      const key = given === undefined ? undefined : scopedKey(principal, given);
 
       const accept = async () => {
         const event = toEvent(
@@ -124,7 +126,10 @@ export function createIngestApp(deps: IngestDeps): Hono {
       }
       const answer = await idempotency.once(key, fingerprint(input), accept);
       if (answer.replayed) {
-        log.info({ decision: 'replayed', idempotencyKey: key }, 'replayed');
+        log.info(
+          { decision: 'replayed', idempotencyKey: given, principal },
+          'replayed',
+        );
       }
       return c.body(answer.body, 202, {
         'Content-Type': 'application/json',

@@ -22,6 +22,23 @@ export type AuthConfig = Pick<
 
 type Credential = 'api-key' | 'standard-webhooks' | 'github';
 
+/**
+ * Who sent an admitted request, as far as idempotency keys are scoped: the
+ * kind of credential that admitted it, or `anonymous` when ingest is open.
+ * A kind, not the key or secret itself, so that a retry sent after a
+ * rotation keeps its scope. With several kinds presented, a Standard
+ * Webhooks signature names the sender before a GitHub one, and both before
+ * an API key: a captured signed request replayed with an API key added
+ * stays in the signer's scope.
+ */
+export type Principal = 'anonymous' | Credential;
+
+const BY_PRECEDENCE: readonly Credential[] = [
+  'standard-webhooks',
+  'github',
+  'api-key',
+];
+
 const REALM = 'realm="relais-ingest"';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
@@ -99,22 +116,34 @@ export class Authenticator {
     };
   }
 
-  /** The whole decision, over the raw body bytes; throws a 401 problem. */
-  verify(headers: Headers, body: Uint8Array): void {
-    if (!this.open) this.check(headers, body);
+  /**
+   * The whole decision, over the raw body bytes: the principal of an
+   * admitted request; throws a 401 problem otherwise.
+   */
+  verify(headers: Headers, body: Uint8Array): Principal {
+    if (this.open) return 'anonymous';
+    const presented = this.check(headers, body);
+    return (
+      BY_PRECEDENCE.find((kind) => presented.has(kind)) ??
+      this.refuse(undefined, 'no credential')
+    );
   }
 
-  private check(headers: Headers, body: Uint8Array | undefined): void {
-    let presented = 0;
+  /** The kinds presented, every one valid (only checked with a body). */
+  private check(
+    headers: Headers,
+    body: Uint8Array | undefined,
+  ): Set<Credential> {
+    const presented = new Set<Credential>();
     const apiKeys =
       this.apiKeyDigests.length > 0 ? presentedApiKeys(headers) : [];
     for (const key of apiKeys) {
-      presented++;
+      presented.add('api-key');
       if (!this.knownApiKey(key)) this.refuse('api-key', 'unknown API key');
     }
     const swSignature = headers.get('webhook-signature');
     if (this.signers.length > 0 && swSignature !== null) {
-      presented++;
+      presented.add('standard-webhooks');
       if (body !== undefined) {
         this.require(
           'standard-webhooks',
@@ -134,13 +163,14 @@ export class Authenticator {
     }
     const ghSignature = headers.get('x-hub-signature-256');
     if (this.github.length > 0 && ghSignature !== null) {
-      presented++;
+      presented.add('github');
       if (body !== undefined) {
         this.require('github', verifyGithub(this.github, ghSignature, body));
       }
     }
     // Every credential presented was verified or refused above.
-    if (presented === 0) this.refuse(undefined, 'no credential');
+    if (presented.size === 0) this.refuse(undefined, 'no credential');
+    return presented;
   }
 
   private knownApiKey(key: string): boolean {

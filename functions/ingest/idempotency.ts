@@ -50,6 +50,16 @@ export function idempotencyKeyOf(headers: Headers): string | undefined {
   return undefined;
 }
 
+/**
+ * An idempotency key within the scope of its sender (a `Principal` of
+ * auth.ts), so that senders of different kinds never share a key. The
+ * scope has no space and the key is printable ASCII: the result is
+ * unambiguous.
+ */
+export function scopedKey(scope: string, key: string): string {
+  return `${scope} ${key}`;
+}
+
 /** A digest of what a request asks for, to tell a retry from a reuse. */
 export function fingerprint(personnage: PersonnageInput): string {
   return createHash('sha256')

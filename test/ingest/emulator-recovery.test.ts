@@ -8,6 +8,7 @@ import {
 import { loadConfig } from '../../functions/core/config.js';
 import { createPubSub } from '../../functions/core/pubsub.js';
 import { eventIdFor } from '../../functions/ingest/event-id.js';
+import { scopedKey } from '../../functions/ingest/idempotency.js';
 import { buildIngest } from '../../functions/ingest/index.js';
 import {
   collectMessages,
@@ -80,10 +81,14 @@ it('answers 503 while the emulator is down and recovers, unrestarted, once it is
     { timeoutMs: 30_000, intervalMs: 250, message: 'ingest to publish again' },
   );
 
-  expect(JSON.parse(recovered.text).event.id).toBe(eventIdFor('after', GOKU));
+  expect(JSON.parse(recovered.text).event.id).toBe(
+    eventIdFor(scopedKey('anonymous', 'after'), GOKU),
+  );
   await waitFor(() =>
     received.messages.some(
-      (m) => m.attributes.eventId === eventIdFor('after', GOKU),
+      (m) =>
+        m.attributes.eventId ===
+        eventIdFor(scopedKey('anonymous', 'after'), GOKU),
     ),
   );
 });

@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../emulator/launcher.js';
+import type { Principal } from '../../functions/ingest/auth.js';
 import { eventIdFor } from '../../functions/ingest/event-id.js';
+import { scopedKey } from '../../functions/ingest/idempotency.js';
 import {
   collectMessages,
   defer,
@@ -78,6 +80,7 @@ async function serveIngest(env: Record<string, string>): Promise<Served> {
 async function expectOnlyControlArrives(
   served: Served,
   key: string,
+  scope: Principal,
   headers: Record<string, string> = {},
 ) {
   const res = await viaHttp(
@@ -91,7 +94,7 @@ async function expectOnlyControlArrives(
   // Let any earlier, unexpected message arrive too before counting.
   await new Promise((resolve) => setTimeout(resolve, 500));
   expect(served.received.messages.map((m) => m.attributes.eventId)).toEqual([
-    eventIdFor(key, GOKU),
+    eventIdFor(scopedKey(scope, key), GOKU),
   ]);
 }
 
@@ -107,7 +110,7 @@ describe('functions-framework, open (the local default)', () => {
 
   it('is still up, and published only the control request', async () => {
     expect(served.process.child.exitCode).toBeNull();
-    await expectOnlyControlArrives(served, 'ff-control-open');
+    await expectOnlyControlArrives(served, 'ff-control-open', 'anonymous');
   });
 });
 
@@ -131,7 +134,7 @@ describe('functions-framework, with every credential configured', () => {
 
   it('is still up, and published only the control request', async () => {
     expect(served.process.child.exitCode).toBeNull();
-    await expectOnlyControlArrives(served, 'ff-control-keyed', {
+    await expectOnlyControlArrives(served, 'ff-control-keyed', 'api-key', {
       'x-api-key': API_KEY,
     });
   });

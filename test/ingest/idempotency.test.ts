@@ -2,10 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { loadConfig } from '../../functions/core/config.js';
 import { eventIdFor, uuidV5 } from '../../functions/ingest/event-id.js';
-import { IdempotencyStore } from '../../functions/ingest/idempotency.js';
+import {
+  IdempotencyStore,
+  scopedKey,
+} from '../../functions/ingest/idempotency.js';
 import {
   expectProblem,
+  GITHUB_SECRET,
   GOKU,
+  githubSignature,
   goku,
   post,
   publishedEvents,
@@ -14,6 +19,7 @@ import {
   testIngest,
   viaApp,
   WHSEC,
+  WHSEC_NEXT,
 } from './support.js';
 
 const DNS = '6ba7b810-9dad-11d1-80b4-00c04fd430c8';
@@ -37,6 +43,13 @@ describe('eventIdFor', () => {
     const id = eventIdFor('order-42', GOKU);
     expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab]/);
     expect(z.uuid().parse(id)).toBe(id);
+  });
+
+  it('keeps the id of a scoped key and personnage from release to release', () => {
+    // As Python's uuid.uuid5 computes it: a changed id defeats the
+    // deduplication of a retry that straddles a deploy.
+    const id = eventIdFor(scopedKey('anonymous', 'order-42'), GOKU);
+    expect(id).toBe('0541340f-e256-5670-baf6-351f4e9fff34');
   });
 
   it('gives a key and a personnage one id, whatever the field order', () => {
@@ -77,7 +90,7 @@ describe('a request carrying an idempotency key', () => {
   it('publishes an event id derived from the key and the personnage', async () => {
     const { app, publisher } = testIngest();
     await viaApp(app, post(goku, { 'idempotency-key': 'order-42' }));
-    const id = eventIdFor('order-42', GOKU);
+    const id = eventIdFor(scopedKey('anonymous', 'order-42'), GOKU);
     expect(publishedEvents(publisher)[0]?.id).toBe(id);
     expect(publisher.messages[0]?.attributes.eventId).toBe(id);
   });
@@ -113,7 +126,9 @@ describe('a request carrying an idempotency key', () => {
     expect(retry.text).toBe(first.text);
     expect(retry.headers.get('idempotent-replayed')).toBe('true');
     expect(publisher.calls).toBe(1);
-    expect(publishedEvents(publisher)[0]?.id).toBe(eventIdFor(id, GOKU));
+    expect(publishedEvents(publisher)[0]?.id).toBe(
+      eventIdFor(scopedKey('standard-webhooks', id), GOKU),
+    );
   });
 
   it('takes webhook-id over Idempotency-Key', async () => {
@@ -122,7 +137,9 @@ describe('a request carrying an idempotency key', () => {
       app,
       post(goku, { 'idempotency-key': 'explicit', 'webhook-id': 'msg_1' }),
     );
-    expect(publishedEvents(publisher)[0]?.id).toBe(eventIdFor('msg_1', GOKU));
+    expect(publishedEvents(publisher)[0]?.id).toBe(
+      eventIdFor(scopedKey('anonymous', 'msg_1'), GOKU),
+    );
   });
 
   it('replays a body that differs only in layout', async () => {
@@ -265,6 +282,114 @@ describe('a captured signed request, replayed within the tolerance', () => {
     const [first] = publishedEvents(one.publisher);
     const [second] = publishedEvents(other.publisher);
     expect(second?.id).toBe(first?.id);
+  });
+});
+
+describe('idempotency keys, scoped by the kind of credential', () => {
+  const API_KEY = 'key-2026-current-0123456789';
+  const OLD_API_KEY = 'key-2025-previous-0123456789';
+  const NOW = new Date('2026-06-01T12:00:00Z');
+  const guarded = () =>
+    testIngest({
+      config: {
+        ingestApiKeys: [API_KEY, OLD_API_KEY],
+        webhookSecrets: [WHSEC_NEXT, WHSEC],
+        githubWebhookSecrets: [GITHUB_SECRET],
+      },
+      now: () => NOW,
+    });
+  const vegeta = '{"nom":"Vegeta","score":94}';
+
+  it.each([
+    ['the same personnage', goku],
+    ['another personnage', vegeta],
+  ])(
+    'keeps apart senders of two kinds using one key for %s',
+    async (_, body) => {
+      const { app, publisher } = guarded();
+      const signed = await viaApp(
+        app,
+        post(goku, standardWebhookHeaders(goku, { id: 'msg_1', at: NOW })),
+      );
+
+      const keyed = await viaApp(
+        app,
+        post(body, { 'x-api-key': API_KEY, 'idempotency-key': 'msg_1' }),
+      );
+
+      expect([signed.status, keyed.status]).toEqual([202, 202]);
+      expect(keyed.headers.get('idempotent-replayed')).toBeNull();
+      expect(publisher.calls).toBe(2);
+      const [a, b] = publishedEvents(publisher);
+      expect(a?.id).not.toBe(b?.id);
+    },
+  );
+
+  it('keeps apart a GitHub sender and an API-key sender', async () => {
+    const { app, publisher } = guarded();
+    const key = { 'idempotency-key': 'delivery-1' };
+    await viaApp(
+      app,
+      post(goku, { ...key, 'x-hub-signature-256': githubSignature(goku) }),
+    );
+    const keyed = await viaApp(
+      app,
+      post(goku, { ...key, 'x-api-key': API_KEY }),
+    );
+    expect(keyed.headers.get('idempotent-replayed')).toBeNull();
+    expect(publisher.calls).toBe(2);
+  });
+
+  it('replays a retry sent with the next API key (rotation)', async () => {
+    const one = guarded();
+    const other = guarded();
+    const key = { 'idempotency-key': 'order-42' };
+    await viaApp(one.app, post(goku, { ...key, 'x-api-key': OLD_API_KEY }));
+
+    const retry = await viaApp(
+      one.app,
+      post(goku, { ...key, authorization: `Bearer ${API_KEY}` }),
+    );
+    await viaApp(other.app, post(goku, { ...key, 'x-api-key': API_KEY }));
+
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(one.publisher.calls).toBe(1);
+    expect(publishedEvents(other.publisher)[0]?.id).toBe(
+      publishedEvents(one.publisher)[0]?.id,
+    );
+  });
+
+  it('replays a retry signed with the next secret (rotation)', async () => {
+    const { app, publisher } = guarded();
+    const sign = (secret: string) =>
+      standardWebhookHeaders(goku, { id: 'msg_1', at: NOW, secret });
+    await viaApp(app, post(goku, sign(WHSEC)));
+    const retry = await viaApp(app, post(goku, sign(WHSEC_NEXT)));
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(publisher.calls).toBe(1);
+  });
+
+  it('scopes a signed request by its signature, API key or not', async () => {
+    const { app, publisher } = guarded();
+    const captured = standardWebhookHeaders(goku, { id: 'msg_1', at: NOW });
+    await viaApp(app, post(goku, captured));
+    const replay = await viaApp(
+      app,
+      post(goku, { ...captured, 'x-api-key': API_KEY }),
+    );
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(publisher.calls).toBe(1);
+  });
+
+  it('derives the event id from the scope', async () => {
+    const { app, publisher } = guarded();
+    await viaApp(
+      app,
+      post(goku, { 'x-api-key': API_KEY, 'idempotency-key': 'order-42' }),
+    );
+    expect(publishedEvents(publisher)[0]?.id).toBe(
+      eventIdFor(scopedKey('api-key', 'order-42'), GOKU),
+    );
   });
 });
 
