@@ -73,7 +73,7 @@ export function createArchiveApp(deps: ArchiveDeps): Hono {
     attributes: Record<string, string> = {},
   ) => {
     const { decision, level } = PUSH_OUTCOMES[outcome];
-    const log = pushLog(logOf(c, deps.log), projectId, {}, attributes);
+    const log = pushLog(logOf(c, deps.log), projectId, attributes);
     log[level]({ decision, outcome, ...ids, ...extra }, `push ${outcome}`);
   };
 

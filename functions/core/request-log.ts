@@ -38,16 +38,15 @@ export function logOf(c: Context, fallback: Logger): Logger {
 }
 
 /**
- * A push's logger: the request's, bound to the event and message ids so
- * one event can be followed from ingest to archive and notify, and to the
- * trace ingest put in the message's `traceparent` attribute, if any.
+ * A push's logger: the request's, bound to the trace ingest put in the
+ * message's `traceparent` attribute, if any, so one event can be followed
+ * from ingest to archive and notify (its lines also carry `eventId`).
  */
 export function pushLog(
   log: Logger,
   projectId: string,
-  ids: { eventId?: string | undefined; messageId?: string | undefined },
   attributes: Record<string, string> = {},
 ): Logger {
   const trace = parseTraceparent(attributes.traceparent);
-  return log.child({ ...ids, ...traceLogFields(projectId, trace) });
+  return trace ? log.child(traceLogFields(projectId, trace)) : log;
 }

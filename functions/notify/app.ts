@@ -74,7 +74,7 @@ export function createNotifyApp(deps: NotifyDeps): Hono {
       messageId: message.messageId,
       deliveryAttempt: message.deliveryAttempt,
     };
-    const log = pushLog(logOf(c, deps.log), projectId, {}, message.attributes);
+    const log = pushLog(logOf(c, deps.log), projectId, message.attributes);
     if (!store.enabled) {
       log.info({ decision: 'skipped', ...ids }, 'notifications are off');
       return c.body(null, 204);
