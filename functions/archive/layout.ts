@@ -10,6 +10,8 @@
  * positional write over the closing `]\n`: `,{...}\n]\n`.
  */
 
+import type { LineSpan } from './entry-index.js';
+
 /** A fresh, empty archive. */
 export const EMPTY_ARCHIVE = Buffer.from('[\n]\n');
 
@@ -41,6 +43,37 @@ export function renderArchive(entries: readonly object[]): Buffer {
     ...entries.map((entry, i) => entryLine(entry, i)),
     CLOSE,
   ]);
+}
+
+/**
+ * Builds a file in this layout from entries already in JSON (one line
+ * each, no newline), saying where each line goes as it is added, so the
+ * caller can index the entries without parsing the result again.
+ */
+export class ArchiveBuilder {
+  #jsons: Buffer[] = [];
+  #size = FIRST_LINE_OFFSET;
+
+  /** Queues the next entry; returns its line's span in the file. */
+  add(json: Buffer): LineSpan {
+    const span = { offset: this.#size, length: 1 + json.length };
+    this.#jsons.push(json);
+    this.#size += span.length + 1;
+    return span;
+  }
+
+  /** The file, and the offset of its closing `]` line. */
+  build(): { file: Buffer; closeAt: number } {
+    const file = Buffer.allocUnsafe(this.#size + CLOSE.length);
+    let at = file.write('[\n', 0, 'latin1');
+    for (const [i, json] of this.#jsons.entries()) {
+      file[at++] = i === 0 ? 0x20 : 0x2c;
+      at += json.copy(file, at);
+      file[at++] = 0x0a;
+    }
+    CLOSE.copy(file, at);
+    return { file, closeAt: at };
+  }
 }
 
 /** A JSON value that an archive may hold as an entry. */

@@ -1,6 +1,5 @@
-import { access, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { replaceFileAtomically, syncDirectory } from '../core/durable-file.js';
+import { access, open, readFile, writeFile } from 'node:fs/promises';
+import { replaceFileAtomically } from '../core/durable-file.js';
 import type { Logger } from '../core/log.js';
 import { asideName } from './aside-name.js';
 import { EntryIndex } from './entry-index.js';
@@ -9,11 +8,16 @@ import {
   EMPTY_ARCHIVE,
   isRawEntry,
   MAX_BATCH_BYTES,
-  type RawEntry,
   renderArchive,
   type Scan,
   scanArchive,
 } from './layout.js';
+import {
+  entryFollows,
+  type Salvage,
+  salvageItems,
+  salvageLines,
+} from './salvage.js';
 import { openStoreFile } from './store-file.js';
 
 /** The archive as found at start, in the layout, with its index. */
@@ -29,10 +33,14 @@ export interface LoadedArchive {
  * without being kept in a file beside it:
  *
  * - missing, empty or blank: an empty archive;
- * - a torn tail (a write cut short by a crash) within the last batch's
- *   reach: cut off, saved to `<name>.torn-<time>.txt`, `]` restored;
+ * - a torn tail (bad lines at the very end, no entry after them, within
+ *   the last batch's reach, as a write cut short by a crash leaves):
+ *   cut off, saved to `<name>.torn-<time>.txt`, `]` restored;
  * - a valid JSON array of entries in another layout: rewritten atomically;
- * - anything else: moved to `<name>.corrupt-<time>.json`, archive empty.
+ * - anything else (damage with entries after it, a missing `[`): kept
+ *   as found in `<name>.corrupt-<time>.json`, and the archive rewritten
+ *   atomically with every entry that still parses, the first of each
+ *   event id only (none at all: an empty archive); one ERROR says where.
  */
 export async function loadArchive(
   path: string,
@@ -58,7 +66,7 @@ export async function loadArchive(
   if (found.scan.kind === 'clean') return found;
 
   const array = parseArray(file);
-  if (array) {
+  if (array?.every(isRawEntry)) {
     const rendered = renderArchive(array);
     await replaceFileAtomically(path, rendered);
     log.warn(
@@ -69,22 +77,81 @@ export async function loadArchive(
   }
 
   const { scan } = found;
-  if (scan.kind === 'open' && file.length - scan.cutAt <= MAX_BATCH_BYTES) {
+  if (
+    scan.kind === 'open' &&
+    file.length - scan.cutAt <= MAX_BATCH_BYTES &&
+    !entryFollows(file, scan.cutAt)
+  ) {
     await repairTail(path, file, scan.cutAt, scan.count, log, now());
     // The entries before the cut are exactly those the scan indexed.
     return { index: found.index, closeAt: scan.cutAt };
   }
 
-  const aside = await freeName(path, 'corrupt', now(), '.json');
-  await rename(path, aside);
-  await writeFile(path, EMPTY_ARCHIVE, { flag: 'wx', mode: 0o644 });
-  await syncDirectory(dirname(path));
-  log.error(
-    { path, movedTo: aside, bytes: file.length },
-    `${path} is not a JSON array of entries: moved to ${aside}; ` +
-      'the archive starts empty',
-  );
-  return indexOf(EMPTY_ARCHIVE, log);
+  const salvaged = array ? salvageItems(array) : salvageLines(file);
+  return salvage(path, file, salvaged, array ? 'item' : 'line', log, now());
+}
+
+/**
+ * Keeps `file` as found beside `path`, then replaces `path` with the
+ * salvaged entries. The original is copied, not renamed: at every instant
+ * `path` holds the old content or the new, so a crash here cannot leave a
+ * missing file that the next start would take for an empty archive.
+ */
+async function salvage(
+  path: string,
+  file: Buffer,
+  { file: rebuilt, index, closeAt, dropped, repeated }: Salvage,
+  unit: 'line' | 'item',
+  log: Logger,
+  at: Date,
+): Promise<LoadedArchive> {
+  const aside = await freeName(path, 'corrupt', at, '.json');
+  const copy = await open(aside, 'wx', 0o644);
+  try {
+    await copy.writeFile(file);
+    await copy.sync();
+  } finally {
+    await copy.close();
+  }
+  // Also makes the copy's directory entry durable: both share `dirname`.
+  await replaceFileAtomically(path, rebuilt);
+
+  const fields = {
+    path,
+    movedTo: aside,
+    bytes: file.length,
+    keptEntries: index.count,
+    dropped: dropped.length,
+    droppedAt: dropped.slice(0, LISTED),
+    repeated,
+  };
+  if (index.count === 0) {
+    log.error(
+      fields,
+      `${path} is not a JSON array of entries: moved to ${aside}; ` +
+        'the archive starts empty',
+    );
+  } else {
+    log.error(
+      fields,
+      `${path} is damaged: moved to ${aside}; the archive keeps its ` +
+        `${index.count} valid entries, dropped ` +
+        `${countOf(dropped, unit)}` +
+        (repeated > 0 ? ` and ${repeated} repeated event ids` : ''),
+    );
+  }
+  return { index, closeAt };
+}
+
+/** How many dropped line (or item) numbers a log line lists. */
+const LISTED = 20;
+
+/** `3 lines (7, 12, 40)`, the list cut at LISTED. */
+function countOf(dropped: readonly number[], unit: string): string {
+  const noun = `${dropped.length} ${unit}${dropped.length === 1 ? '' : 's'}`;
+  if (dropped.length === 0) return noun;
+  const more = dropped.length > LISTED ? ', …' : '';
+  return `${noun} (${dropped.slice(0, LISTED).join(', ')}${more})`;
 }
 
 /** Indexes the entries of a file in the layout up to where it stops. */
@@ -141,7 +208,7 @@ function isBlank(file: Buffer): boolean {
   return file.every((byte) => BLANK.has(byte));
 }
 
-function parseArray(file: Buffer): RawEntry[] | undefined {
+function parseArray(file: Buffer): unknown[] | undefined {
   // Only a file ending in `]` can be an array; a torn archive ends in the
   // middle of a line, and parsing all of it just to fail is slow.
   let last = file.length - 1;
@@ -149,7 +216,7 @@ function parseArray(file: Buffer): RawEntry[] | undefined {
   if (file[last] !== 0x5d) return undefined;
   try {
     const value: unknown = JSON.parse(file.toString('utf8'));
-    return Array.isArray(value) && value.every(isRawEntry) ? value : undefined;
+    return Array.isArray(value) ? value : undefined;
   } catch {
     return undefined;
   }
