@@ -83,8 +83,11 @@ export function toEntry(
 }
 
 /**
- * The content that makes two copies the same event: everything the
- * publisher set, nothing the delivery or the archive added.
+ * The content that makes two copies the same event: what the sender said
+ * (and what follows from it), nothing the delivery or the archive added.
+ * `receivedAt` is left out: a sender's retry of an idempotent request that
+ * reaches another ingest instance, or one restarted, is published again
+ * with the same id and body but a later `receivedAt`, and is a duplicate.
  */
 export function eventContent(entry: Partial<PersonnageEvent>): string {
   return JSON.stringify([
@@ -93,6 +96,5 @@ export function eventContent(entry: Partial<PersonnageEvent>): string {
     entry.nom,
     entry.score,
     entry.niveau,
-    entry.receivedAt,
   ]);
 }

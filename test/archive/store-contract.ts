@@ -56,6 +56,21 @@ export function describeArchiveStore(
       expect((await store.list({ limit: 10 })).items).toEqual([first]);
     });
 
+    it('takes a sender retry republished later (new receivedAt) as a duplicate', async () => {
+      const store = await open();
+      const first = entry(3);
+      await store.append(first);
+
+      const again = await store.append({
+        ...first,
+        messageId: 'retry',
+        receivedAt: '2030-01-01T00:00:00.000Z',
+      });
+
+      expect(again).toBe('duplicate');
+      expect((await store.list({ limit: 10 })).items).toEqual([first]);
+    });
+
     it('reports a conflict when an archived id comes with other content', async () => {
       const store = await open();
       const first = entry(3);
