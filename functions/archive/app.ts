@@ -1,4 +1,5 @@
 import { type Context, Hono } from 'hono';
+import { requireApiKey } from '../core/api-key.js';
 import type { Logger } from '../core/log.js';
 import {
   notFound,
@@ -15,7 +16,6 @@ import {
 import { parsePushEnvelope } from '../core/push-envelope.js';
 import { type ReceivedEvent, readPushedEvent } from '../core/push-event.js';
 import { logOf, pushLog, requestLog } from '../core/request-log.js';
-import { requireApiKey } from './api-key.js';
 import { PUSH_OUTCOMES, type PushOutcome } from './disposition.js';
 import {
   type ArchiveStore,
@@ -132,7 +132,7 @@ export function createArchiveApp(deps: ArchiveDeps): Hono {
     return c.body(null, 204);
   });
 
-  app.get('/personnages', requireApiKey(deps.apiKey), async (c) => {
+  app.get('/personnages', requireApiKey(deps.apiKey, 'archive'), async (c) => {
     const query = parseListQuery(c.req.query());
     try {
       return c.json(await store.list(query));

@@ -91,6 +91,11 @@ const envSchema = z.object({
     .string()
     .min(16, 'must be at least 16 characters')
     .optional(),
+  /** API key required by notify's `/subscribe` and `/notifier` when set. */
+  NOTIFY_API_KEY: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .optional(),
   /** How long notify waits for one HTTP subscriber, in milliseconds. */
   CALLBACK_TIMEOUT_MS: positiveInt.max(60_000).default(5_000),
   /** Set by Cloud Run; its presence means production. */
@@ -143,6 +148,7 @@ export interface Config {
   idempotencyTtlMs: number;
   idempotencyMaxKeys: number;
   archiveApiKey: string | undefined;
+  notifyApiKey: string | undefined;
   callbackTimeoutMs: number;
   /**
    * Undefined only on Cloud Run without `PUSH_AUTH`: a push receiver then
@@ -209,6 +215,7 @@ export function loadConfig(
     idempotencyTtlMs: e.IDEMPOTENCY_TTL_HOURS * 3_600_000,
     idempotencyMaxKeys: e.IDEMPOTENCY_MAX_KEYS,
     archiveApiKey: e.ARCHIVE_API_KEY,
+    notifyApiKey: e.NOTIFY_API_KEY,
     callbackTimeoutMs: e.CALLBACK_TIMEOUT_MS,
     pushAuth: pushAuth && Object.freeze(pushAuth),
     archiveStore: e.ARCHIVE_STORE,

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { accepts } from 'hono/accepts';
+import { requireApiKey } from '../core/api-key.js';
 import type { Logger } from '../core/log.js';
 import {
   notFound,
@@ -104,6 +105,13 @@ export function createNotifyApp(deps: NotifyDeps): Hono {
     );
     return c.body(null, 204);
   });
+
+  // The control routes change who hears about every event; the API key,
+  // when configured, guards them all. /push has its own authentication.
+  const control = requireApiKey(deps.apiKey, 'notify');
+  app.use('/notifier', control);
+  app.use('/subscribe', control);
+  app.use('/subscribe/*', control);
 
   app.get('/notifier', (c) => {
     const format =

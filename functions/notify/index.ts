@@ -17,7 +17,8 @@ import {
 } from './subscribers.js';
 
 export interface NotifyOptions {
-  config: Pick<Config, 'dataDir' | 'production' | 'callbackTimeoutMs'>;
+  config: Pick<Config, 'dataDir' | 'production' | 'callbackTimeoutMs'> &
+    Partial<Pick<Config, 'notifyApiKey'>>;
   /** How pushes are authenticated; see `resolvePushAuth`. */
   pushAuth?: PushAuth;
   /** Shorthand for `pushAuth: { mode: 'token', token: pushToken }`. */
@@ -74,6 +75,7 @@ export async function openNotify(
     now,
     policy,
     resolve,
+    apiKey: config.notifyApiKey,
     pushAuth: options.pushAuth,
     pushToken: options.pushToken,
     projectId: options.projectId,
@@ -97,10 +99,12 @@ export async function buildNotify(config: Config): Promise<FunctionRuntime> {
   });
   if (config.production) {
     // Shortcomings of this version, said where an operator will see them.
+    if (!config.notifyApiKey) {
+      log.warn('NOTIFY_API_KEY is unset: /subscribe is open to anyone');
+    }
     log.warn(
-      '/subscribe and /notifier have no authentication: restrict ingress ' +
-        'or require IAM on the service; DATA_DIR must be a persistent ' +
-        'volume and notify must run as a single instance',
+      'DATA_DIR must be a persistent volume and notify must run as a ' +
+        'single instance: subscribers and journals live on disk',
     );
   }
   const pushAuth = await resolvePushAuth(config);

@@ -20,6 +20,8 @@ import type { SubscriberStore } from './subscribers.js';
 
 export interface SubscribeDeps {
   store: SubscriberStore;
+  /** `NOTIFY_API_KEY`: required by `/subscribe*` and `/notifier` if set. */
+  apiKey?: string | undefined;
   policy: AddressPolicy;
   resolve: Resolve;
   now: () => Date;

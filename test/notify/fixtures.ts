@@ -32,6 +32,7 @@ export interface TestNotifyOptions {
   resolve?: (host: string) => Promise<LookupAddress[]>;
   health?: HealthPolicy;
   callbackTimeoutMs?: number;
+  apiKey?: string;
 }
 
 /** Notify on `dataDir`, closed when the test finishes. */
@@ -43,6 +44,7 @@ export async function openTestNotify(
       dataDir: options.dataDir,
       production: options.production ?? false,
       callbackTimeoutMs: options.callbackTimeoutMs ?? 2_000,
+      notifyApiKey: options.apiKey,
     },
     pushToken: PUSH_TOKEN,
     log: silentLogger,

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { openTestNotify, PUSH_TOKEN, tempDataDir } from './fixtures.js';
+
+const KEY = 'notify-control-key-0123456789';
+
+describe('NOTIFY_API_KEY', () => {
+  it.each([
+    ['GET', '/subscribe'],
+    ['POST', '/subscribe'],
+    ['GET', '/subscribe/sub_1'],
+    ['PATCH', '/subscribe/sub_1'],
+    ['DELETE', '/subscribe/sub_1'],
+    ['GET', '/notifier'],
+  ])('guards %s %s with 401 and WWW-Authenticate', async (method, path) => {
+    const { app } = await openTestNotify({
+      dataDir: await tempDataDir(),
+      apiKey: KEY,
+    });
+    const res = await app.request(path, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: method === 'GET' || method === 'DELETE' ? undefined : '{}',
+    });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="notify"');
+  });
+
+  it('lets the key in, by Bearer or X-API-Key', async () => {
+    const { app } = await openTestNotify({
+      dataDir: await tempDataDir(),
+      apiKey: KEY,
+    });
+    const off = await app.request('/subscribe', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${KEY}`,
+      },
+      body: JSON.stringify({ enabled: false }),
+    });
+    expect(off.status).toBe(200);
+    const listing = await app.request('/subscribe', {
+      headers: { 'x-api-key': KEY },
+    });
+    expect(await listing.json()).toMatchObject({ enabled: false });
+  });
+
+  it('leaves the push endpoint to its own authentication', async () => {
+    const { app } = await openTestNotify({
+      dataDir: await tempDataDir(),
+      apiKey: KEY,
+    });
+    const res = await app.request(`/push?token=${PUSH_TOKEN}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(res.status).toBe(400);
+  });
+
+  it('leaves every route open when no key is set', async () => {
+    const { app } = await openTestNotify({ dataDir: await tempDataDir() });
+    expect((await app.request('/subscribe')).status).toBe(200);
+  });
+});
