@@ -20,11 +20,13 @@ import { describeMachine } from './lib/machine.js';
 import { type BenchResults, checkGoals, renderMarkdown } from './lib/report.js';
 import { measureStartup } from './lib/startup.js';
 
-const USAGE = `usage: npm run bench -- [--quick] [--out DIR]
+const USAGE = `usage: npm run bench -- [--quick] [--out DIR] [--render]
 
   --quick   one short run of each measurement (about 2 minutes), for a
-            quick look; the full run takes about 8 minutes
+            quick look; the full run takes about 6 minutes
   --out     where results.json and RESULTS.md go (default bench/)
+  --render  measure nothing: write RESULTS.md again from results.json
+            and bench/NOTES.md (after editing the notes)
 
 The load generator runs in this process, on the same machine as what it
 measures: on a 2-core machine they compete for the CPU (see RESULTS.md).`;
@@ -61,11 +63,26 @@ async function main(): Promise<void> {
     {
       quick: { type: 'boolean', default: false },
       out: { type: 'string' },
+      render: { type: 'boolean', default: false },
     },
-    z.object({ quick: z.boolean(), out: z.string().optional() }),
+    z.object({
+      quick: z.boolean(),
+      out: z.string().optional(),
+      render: z.boolean(),
+    }),
   );
   const settings = args.quick ? QUICK : FULL;
   const out = args.out ?? join(REPO_ROOT, 'bench');
+  if (args.render) {
+    const results = JSON.parse(
+      await readFile(join(out, 'results.json'), 'utf8'),
+    ) as BenchResults;
+    await writeFile(
+      join(out, 'RESULTS.md'),
+      renderMarkdown(results, await notes()),
+    );
+    return;
+  }
   const say = (line: string) => console.error(`bench | ${line}`);
   const began = Date.now();
   const machine = await describeMachine();
@@ -112,15 +129,14 @@ async function main(): Promise<void> {
       ...measured,
       goals: checkGoals(measured),
     };
-    const notes = await readFile(
-      join(REPO_ROOT, 'bench/NOTES.md'),
-      'utf8',
-    ).catch(() => '');
     await writeFile(
       join(out, 'results.json'),
       `${JSON.stringify(results, null, 2)}\n`,
     );
-    await writeFile(join(out, 'RESULTS.md'), renderMarkdown(results, notes));
+    await writeFile(
+      join(out, 'RESULTS.md'),
+      renderMarkdown(results, await notes()),
+    );
     for (const g of results.goals) {
       console.log(
         `${g.met ? 'met ' : 'MISS'}  ${g.name}: ${g.value} (goal ${g.target})`,
@@ -132,6 +148,11 @@ async function main(): Promise<void> {
   } finally {
     await ctx.close();
   }
+}
+
+/** The hand-written analysis appended to RESULTS.md, if any. */
+function notes(): Promise<string> {
+  return readFile(join(REPO_ROOT, 'bench/NOTES.md'), 'utf8').catch(() => '');
 }
 
 function max(...values: (number | undefined)[]): number | undefined {
