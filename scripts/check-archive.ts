@@ -9,12 +9,10 @@
  * Exits 1 when any count is off. Every process it starts is stopped by
  * its process group, and its temporary DATA_DIRs are removed.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { applyTopology } from '../emulator/apply.js';
 import { freePort, startEmulator } from '../emulator/launcher.js';
@@ -22,7 +20,8 @@ import { topology } from '../emulator/topology.js';
 import { ARCHIVE_FILE } from '../functions/archive/file-store.js';
 import { createPubSub } from '../functions/core/pubsub.js';
 import { parseCommandLine, runMain } from './lib/args.js';
-import { onShutdownSignal, REPO_ROOT } from './lib/local-run.js';
+import { functionProcess } from './lib/function-process.js';
+import { onShutdownSignal } from './lib/local-run.js';
 
 const USAGE = `usage: npm run check:archive -- [--count N] [--concurrency N] [--kills N]
 
@@ -39,57 +38,13 @@ const argsSchema = z.object({
   kills: z.coerce.number().int().min(0).max(20),
 });
 
-/** A function served by `tsx functions/server.ts <name>` in its own group. */
-class FunctionProcess {
-  child: ChildProcess | undefined;
-  constructor(
-    readonly name: 'ingest' | 'archive',
-    readonly env: NodeJS.ProcessEnv,
-    readonly url: string,
-  ) {}
-
-  async start(): Promise<void> {
-    const tsx = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
-    const child = spawn(tsx, ['functions/server.ts', this.name], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...this.env },
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child = child;
-    // Only what is not routine: repairs, refusals, failures.
-    for (const stream of [child.stdout, child.stderr]) {
-      createInterface({ input: stream }).on('line', (line) => {
-        if (!/"severity":"(INFO|DEBUG)"|listening on/.test(line)) {
-          console.error(`${this.name} | ${line}`);
-        }
-      });
+/** Prints only what is not routine: repairs, refusals, failures. */
+function unusual(name: string): (line: string) => void {
+  return (line) => {
+    if (!/"severity":"(INFO|DEBUG)"|listening on/.test(line)) {
+      console.error(`${name} | ${line}`);
     }
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null) break;
-      const ok = await fetch(`${this.url}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) return;
-      await sleep(100);
-    }
-    throw new Error(`${this.name} did not start (pid ${child.pid})`);
-  }
-
-  /** Signals the whole group (tsx runs node as a child) and waits. */
-  async stop(signal: NodeJS.Signals): Promise<void> {
-    const child = this.child;
-    if (!child?.pid || child.exitCode !== null || child.signalCode) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    process.kill(-child.pid, signal);
-    const timer = setTimeout(() => {
-      if (child.pid) process.kill(-child.pid, 'SIGKILL');
-    }, 5_000);
-    await exited;
-    clearTimeout(timer);
-  }
+  };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -126,26 +81,26 @@ async function main(): Promise<void> {
     HOST,
     LOG_LEVEL: 'info',
   };
-  const ingest = new FunctionProcess(
-    'ingest',
-    {
+  const ingest = functionProcess('ingest', {
+    env: {
       ...common,
       INGEST_PORT: String(ingestPort),
       DATA_DIR: join(root, 'ingest'),
       INGEST_API_KEYS: apiKey,
     },
-    `http://${HOST}:${ingestPort}`,
-  );
-  const archive = new FunctionProcess(
-    'archive',
-    {
+    url: `http://${HOST}:${ingestPort}`,
+    onLine: unusual('ingest'),
+  });
+  const archive = functionProcess('archive', {
+    env: {
       ...common,
       ARCHIVE_PORT: String(archivePort),
       DATA_DIR: dataDir,
       PUSH_TOKEN: token,
     },
-    `http://${HOST}:${archivePort}`,
-  );
+    url: `http://${HOST}:${archivePort}`,
+    onLine: unusual('archive'),
+  });
   const pubsub = createPubSub({
     projectId: PROJECT,
     emulatorHost: emulator.host,
