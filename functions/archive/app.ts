@@ -14,7 +14,11 @@ import {
   requirePushAuth,
 } from '../core/push-auth.js';
 import { parsePushEnvelope } from '../core/push-envelope.js';
-import { type ReceivedEvent, readPushedEvent } from '../core/push-event.js';
+import {
+  pushBodyLimit,
+  type ReceivedEvent,
+  readPushedEvent,
+} from '../core/push-event.js';
 import { logOf, pushLog, requestLog } from '../core/request-log.js';
 import { PUSH_OUTCOMES, type PushOutcome } from './disposition.js';
 import {
@@ -79,58 +83,63 @@ export function createArchiveApp(deps: ArchiveDeps): Hono {
 
   app.get('/healthz', (c) => c.json({ status: 'ok', function: 'archive' }));
 
-  app.post('/push', requirePushAuth(pushAuthOrToken(deps)), async (c) => {
-    let received: ReceivedEvent;
-    try {
-      received = await readPushedEvent(c);
-    } catch (err) {
-      if (!(err instanceof Problem)) throw err;
-      const ids = await idsOf(c);
-      const outcome = ids.messageId ? 'invalid-event' : 'not-a-push';
-      decide(c, outcome, ids, { errors: err.errors, status: err.status });
-      return problemResponse(err);
-    }
-    const { event, message } = received;
-    const ids: PushIds = {
-      messageId: message.messageId,
-      eventId: event.id,
-      subscription: message.subscription,
-      deliveryAttempt: message.deliveryAttempt,
-    };
+  app.post(
+    '/push',
+    requirePushAuth(pushAuthOrToken(deps)),
+    pushBodyLimit,
+    async (c) => {
+      let received: ReceivedEvent;
+      try {
+        received = await readPushedEvent(c);
+      } catch (err) {
+        if (!(err instanceof Problem)) throw err;
+        const ids = await idsOf(c);
+        const outcome = ids.messageId ? 'invalid-event' : 'not-a-push';
+        decide(c, outcome, ids, { errors: err.errors, status: err.status });
+        return problemResponse(err);
+      }
+      const { event, message } = received;
+      const ids: PushIds = {
+        messageId: message.messageId,
+        eventId: event.id,
+        subscription: message.subscription,
+        deliveryAttempt: message.deliveryAttempt,
+      };
 
-    let outcome: PushOutcome;
-    try {
-      outcome = await store.append(toEntry(received, now()));
-    } catch (err) {
-      if (!(err instanceof StorageError)) throw err;
-      decide(
-        c,
-        'storage-failed',
-        ids,
-        { code: err.code, err },
-        message.attributes,
-      );
-      return problemResponse(
-        problems.unavailable(
-          'The event could not be archived; Pub/Sub will deliver it again.',
-          10,
-        ),
-      );
-    }
-    decide(c, outcome, ids, {}, message.attributes);
-    if (outcome === 'conflict') {
-      return problemResponse(
-        new Problem(
-          409,
-          'conflict',
-          'Conflicting event',
-          `Event ${event.id} is archived with other content; message ` +
-            `${message.messageId} is refused for the dead-letter topic.`,
-        ),
-      );
-    }
-    return c.body(null, 204);
-  });
+      let outcome: PushOutcome;
+      try {
+        outcome = await store.append(toEntry(received, now()));
+      } catch (err) {
+        if (!(err instanceof StorageError)) throw err;
+        decide(
+          c,
+          'storage-failed',
+          ids,
+          { code: err.code, err },
+          message.attributes,
+        );
+        return problemResponse(
+          problems.unavailable(
+            'The event could not be archived; Pub/Sub will deliver it again.',
+            10,
+          ),
+        );
+      }
+      decide(c, outcome, ids, {}, message.attributes);
+      if (outcome === 'conflict') {
+        return problemResponse(
+          new Problem(
+            409,
+            'conflict',
+            'Conflicting event',
+            `Event ${event.id} is archived with other content; message ` +
+              `${message.messageId} is refused for the dead-letter topic.`,
+          ),
+        );
+      }
+      return c.body(null, 204);
+    },
+  );
 
   app.get('/personnages', requireApiKey(deps.apiKey, 'archive'), async (c) => {
     const query = parseListQuery(c.req.query());

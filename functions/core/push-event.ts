@@ -1,7 +1,15 @@
 import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { type PersonnageEvent, personnageEvent } from './personnage.js';
 import { fieldErrors, Problem, problems } from './problem.js';
 import { type PushMessage, parsePushEnvelope } from './push-envelope.js';
+
+/**
+ * The largest push body read: a personnage event is well under 1 KiB, so
+ * a body of 1 MiB can only be a poison message; it is refused (413) and
+ * dead-lettered like any other, without being read whole.
+ */
+export const pushBodyLimit = bodyLimit({ maxSize: 1024 * 1024 });
 
 /** A push that carried a valid personnage event. */
 export interface ReceivedEvent {

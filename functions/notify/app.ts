@@ -13,7 +13,7 @@ import {
   pushAuthOrToken,
   requirePushAuth,
 } from '../core/push-auth.js';
-import { readPushedEvent } from '../core/push-event.js';
+import { pushBodyLimit, readPushedEvent } from '../core/push-event.js';
 import { logOf, pushLog, requestLog } from '../core/request-log.js';
 import { badgePage } from './badge-page.js';
 import type { Fanout } from './fanout.js';
@@ -68,43 +68,51 @@ export function createNotifyApp(deps: NotifyDeps): Hono {
 
   app.get('/healthz', (c) => c.json({ status: 'ok', function: 'notify' }));
 
-  app.post('/push', requirePushAuth(pushAuthOrToken(deps)), async (c) => {
-    const { event, message } = await readPushedEvent(c);
-    const ids = {
-      eventId: event.id,
-      messageId: message.messageId,
-      deliveryAttempt: message.deliveryAttempt,
-    };
-    const log = pushLog(logOf(c, deps.log), projectId, message.attributes);
-    if (!store.enabled) {
-      log.info({ decision: 'skipped', ...ids }, 'notifications are off');
-      return c.body(null, 204);
-    }
-    const { outcomes, complete } = await fanout.notify(event);
-    const pending = outcomes.filter(
-      (o) => o.state === 'failed' || o.state === 'cooling-down',
-    );
-    if (!complete) {
-      log.warn({ decision: 'delivery-failed', ...ids, pending }, 'will retry');
-      return problemResponse(
-        problems.unavailable(
-          `${pending.length} channel(s) did not take event ${event.id}; ` +
-            'Pub/Sub will redeliver it to those only.',
-          10,
-        ),
+  app.post(
+    '/push',
+    requirePushAuth(pushAuthOrToken(deps)),
+    pushBodyLimit,
+    async (c) => {
+      const { event, message } = await readPushedEvent(c);
+      const ids = {
+        eventId: event.id,
+        messageId: message.messageId,
+        deliveryAttempt: message.deliveryAttempt,
+      };
+      const log = pushLog(logOf(c, deps.log), projectId, message.attributes);
+      if (!store.enabled) {
+        log.info({ decision: 'skipped', ...ids }, 'notifications are off');
+        return c.body(null, 204);
+      }
+      const { outcomes, complete } = await fanout.notify(event);
+      const pending = outcomes.filter(
+        (o) => o.state === 'failed' || o.state === 'cooling-down',
       );
-    }
-    const done = outcomes.filter((o) => o.state === 'done');
-    log.info(
-      {
-        decision: done.length > 0 ? 'notified' : 'duplicate',
-        ...ids,
-        channels: done.map((o) => o.channel),
-      },
-      done.length > 0 ? 'event notified' : 'event already notified',
-    );
-    return c.body(null, 204);
-  });
+      if (!complete) {
+        log.warn(
+          { decision: 'delivery-failed', ...ids, pending },
+          'will retry',
+        );
+        return problemResponse(
+          problems.unavailable(
+            `${pending.length} channel(s) did not take event ${event.id}; ` +
+              'Pub/Sub will redeliver it to those only.',
+            10,
+          ),
+        );
+      }
+      const done = outcomes.filter((o) => o.state === 'done');
+      log.info(
+        {
+          decision: done.length > 0 ? 'notified' : 'duplicate',
+          ...ids,
+          channels: done.map((o) => o.channel),
+        },
+        done.length > 0 ? 'event notified' : 'event already notified',
+      );
+      return c.body(null, 204);
+    },
+  );
 
   // The control routes change who hears about every event; the API key,
   // when configured, guards them all. /push has its own authentication.

@@ -61,9 +61,11 @@ export class LocalChannels {
   /** Appends the file line (durable when this resolves), then the rest. */
   async notify(event: PersonnageEvent, now: Date): Promise<void> {
     const notifiedAt = now.toISOString();
-    // A name is one line in the file: control characters are escaped.
+    // A name is one line in the file: control characters and the Unicode
+    // line and paragraph separators (which end a line for the reader's
+    // regular expression) are escaped.
     const nom = event.nom.replace(
-      /\p{Cc}/gu,
+      /[\p{Cc}\u2028\u2029]/gu,
       (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
     );
     await this.file.append(

@@ -69,10 +69,25 @@ export function checkAddress(address: string, policy: AddressPolicy): void {
   if (!ipaddr.isValid(address)) {
     throw new UnsafeUrlError(`${address} is not an IP address`);
   }
-  const range = ipaddr.process(address).range();
+  const parsed = ipaddr.process(address);
+  // An IPv4-compatible IPv6 address (`::127.0.0.1`, deprecated by RFC 4291)
+  // reaches the IPv4 host on some stacks; ipaddr.js calls it unicast.
+  if (parsed.kind() === 'ipv6' && isIpv4Compatible(parsed as ipaddr.IPv6)) {
+    throw new UnsafeUrlError(`is an IPv4-compatible address (${address})`);
+  }
+  const range = parsed.range();
   if (range === 'unicast') return;
   if (range === 'loopback' && policy.allowLoopback) return;
   throw new UnsafeUrlError(`resolves to a ${range} address (${address})`);
+}
+
+/** `::a.b.c.d` (the first 96 bits zero), but not `::` or `::1`. */
+function isIpv4Compatible(address: ipaddr.IPv6): boolean {
+  const parts = address.parts;
+  return (
+    parts.slice(0, 6).every((p) => p === 0) &&
+    ((parts[6] ?? 0) !== 0 || (parts[7] ?? 0) > 1)
+  );
 }
 
 /** The URL's host, lower-case, without the brackets of an IPv6 literal. */

@@ -63,3 +63,16 @@ describe('NOTIFY_API_KEY', () => {
     expect((await app.request('/subscribe')).status).toBe(200);
   });
 });
+
+describe('the push endpoint', () => {
+  it('refuses a body over 1 MiB with 413, so it is dead-lettered', async () => {
+    const { app } = await openTestNotify({ dataDir: await tempDataDir() });
+    const res = await app.request(`/push?token=${PUSH_TOKEN}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ padding: 'x'.repeat(1024 * 1024) }),
+    });
+    expect(res.status).toBe(413);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+  });
+});

@@ -55,6 +55,22 @@ describe('notify local channels', () => {
     expect(lines[0]).toContain('Naruto\\u000a2030');
   });
 
+  it.each(['\u2028', '\u2029'])(
+    'notifies a name holding %j once, also after a restart',
+    async (separator) => {
+      const dataDir = await tempDataDir();
+      const event = personnage(`L1${separator}L2`, 85);
+      const first = await openTestNotify({ dataDir });
+      await push(first, event);
+      await first.close();
+
+      const again = await openTestNotify({ dataDir });
+      await push(again, event);
+
+      expect(await notificationLines(dataDir)).toHaveLength(1);
+    },
+  );
+
   it('answers its health check', async () => {
     const notify = await openTestNotify({ dataDir: await tempDataDir() });
 

@@ -46,6 +46,10 @@ describe('callback address policy', () => {
     '::ffff:10.0.0.1',
     '::ffff:a9fe:a9fe',
     '64:ff9b::a00:1',
+    '::127.0.0.1',
+    '::7f00:1',
+    '::10.0.0.1',
+    '::a9fe:a9fe',
   ])('refuses %s in production', (address) => {
     expect(() => checkAddress(address, production)).toThrow();
   });
