@@ -5,6 +5,8 @@ import type { Logger } from '../core/log.js';
 import { toEvent } from '../core/personnage.js';
 import { notFound, onError } from '../core/problem.js';
 import type { Publisher } from '../core/publisher.js';
+import { logOf, requestLog } from '../core/request-log.js';
+import { toTraceparent, traceOf } from '../core/trace.js';
 import { Authenticator } from './auth.js';
 import { decodeJson, limitBody, readBody } from './body.js';
 import { corsFor } from './cors.js';
@@ -46,6 +48,8 @@ export interface IngestDeps {
   newId?: () => string;
   /** Shared by app instances that should share a window (tests). */
   idempotency?: IdempotencyStore;
+  /** Project of the `logging.googleapis.com/trace` field. */
+  projectId?: string;
 }
 
 const ROUTES = {
@@ -80,6 +84,7 @@ export function createIngestApp(deps: IngestDeps): Hono {
   // Not strict: `/webhook/personnage/` is the same route, not a 405.
   const app = new Hono({ strict: false });
 
+  app.use(requestLog(log, deps.projectId ?? 'relais-local'));
   const cors = corsFor(config.corsOrigins);
   if (cors) app.use('*', cors);
 
@@ -97,6 +102,8 @@ export function createIngestApp(deps: IngestDeps): Hono {
       const given = idempotencyKeyOf(c.req.raw.headers);
       const key = given === undefined ? undefined : scopedKey(principal, given);
 
+      const log = logOf(c, deps.log);
+      const trace = traceOf((name) => c.req.header(name));
       const accept = async () => {
         const event = toEvent(
           input,
@@ -109,7 +116,7 @@ export function createIngestApp(deps: IngestDeps): Hono {
         );
         const messageId = await publishWithin(
           publisher,
-          toMessage(event),
+          toMessage(event, trace && toTraceparent(trace)),
           config.publishTimeoutMs,
         );
         log.info(
@@ -139,6 +146,6 @@ export function createIngestApp(deps: IngestDeps): Hono {
   );
 
   app.notFound(notFound(ROUTES));
-  app.onError(onError(log));
+  app.onError((err, c) => onError(logOf(c, log))(err, c));
   return app;
 }

@@ -30,7 +30,12 @@ export async function buildIngest(config: Config): Promise<FunctionRuntime> {
     timeoutMs: config.publishTimeoutMs,
   });
   try {
-    const app = createIngestApp({ config, publisher, log });
+    const app = createIngestApp({
+      config,
+      publisher,
+      log,
+      projectId: config.projectId,
+    });
     return { app, close: () => publisher.close() };
   } catch (err) {
     await publisher.close();

@@ -26,13 +26,22 @@ export const RETRY_AFTER_SECONDS = 5;
 
 /**
  * The message for an event: its JSON as data, `eventType` and `eventId` as
- * string attributes. Throws (a 500: a bug, not the sender's fault) if it
- * would break a Pub/Sub limit; the input schema keeps events far below.
+ * string attributes, and the request's `traceparent` when it had a trace,
+ * so archive and notify log under the same trace. Throws (a 500: a bug,
+ * not the sender's fault) if it would break a Pub/Sub limit; the input
+ * schema keeps events far below.
  */
-export function toMessage(event: PersonnageEvent): OutgoingMessage {
+export function toMessage(
+  event: PersonnageEvent,
+  traceparent?: string,
+): OutgoingMessage {
   const message = {
     data: Buffer.from(JSON.stringify(event)),
-    attributes: { eventType: PERSONNAGE_CREATED, eventId: event.id },
+    attributes: {
+      eventType: PERSONNAGE_CREATED,
+      eventId: event.id,
+      ...(traceparent ? { traceparent } : {}),
+    },
   };
   let size = message.data.byteLength;
   const entries = Object.entries(message.attributes);
