@@ -5,8 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { loadConfig, resourceName } from '../functions/core/config.js';
-import { PERSONNAGE_CREATED, toEvent } from '../functions/core/personnage.js';
+import { toEvent } from '../functions/core/personnage.js';
+import {
+  type Publisher,
+  PublishUnavailableError,
+} from '../functions/core/publisher.js';
 import { createPubSub } from '../functions/core/pubsub.js';
+import { publishWithin, toMessage } from '../functions/ingest/publish.js';
 import {
   loadFlags,
   loadSchema,
@@ -58,29 +63,54 @@ async function main(): Promise<void> {
         maxMilliseconds: args['batch-max-ms'],
       },
     });
+    const publisher: Publisher = {
+      publish: (message) => topic.publishMessage(message),
+      close: async () => undefined,
+    };
+    // The client retries an emulator that went away for minutes: the
+    // first publish left unanswered stops the run instead.
+    const stop = new AbortController();
     const result = await runLoad(
       {
         count: args.count,
         concurrency: args.concurrency,
         rate: args.rate,
         progress: !args['no-progress'] && process.stderr.isTTY === true,
+        signal: stop.signal,
       },
       async (i) => {
         const input = personnages[i % personnages.length];
         if (!input) throw new Error('empty data set');
         const event = toEvent(input, randomUUID(), new Date());
-        await topic.publishMessage({
-          data: Buffer.from(JSON.stringify(event)),
-          attributes: { eventType: PERSONNAGE_CREATED, eventId: event.id },
-        });
+        try {
+          await publishWithin(
+            publisher,
+            toMessage(event),
+            config.publishTimeoutMs,
+          );
+        } catch (err) {
+          const cause = (err as Error).cause;
+          if (cause instanceof PublishUnavailableError) stop.abort(cause);
+          throw cause ?? err;
+        }
         return { status: 200 };
       },
     );
     console.log(`to topic ${topicName} in ${config.projectId}`);
     console.log(summarize(result, [200]));
+    if (stop.signal.aborted) {
+      throw new Error(
+        `Pub/Sub stopped answering (${(stop.signal.reason as Error).message}) ` +
+          `after ${result.sent} of ${args.count}; is the emulator still running?`,
+      );
+    }
     if (result.errors.size > 0) process.exitCode = 1;
   } finally {
-    await pubsub.close();
+    // Messages still queued in the client would hold close() open.
+    await Promise.race([
+      pubsub.close(),
+      new Promise((resolve) => setTimeout(resolve, 2_000).unref()),
+    ]);
   }
 }
 

@@ -77,7 +77,14 @@ async function main(): Promise<void> {
         headers['webhook-timestamp'] = String(Math.floor(at.getTime() / 1000));
         headers['webhook-signature'] = signer.sign(id, at, body);
       }
-      const res = await fetch(url, { method: 'POST', headers, body });
+      // A hung ingest must not hang the run: 30 s is far past its own
+      // publish timeout.
+      const res = await fetch(url, {
+        method: 'POST',
+        headers,
+        body,
+        signal: AbortSignal.timeout(30_000),
+      });
       await res.arrayBuffer();
       return { status: res.status };
     },

@@ -6,6 +6,8 @@ export interface LoadOptions {
   /** Requests per second at most; unbounded when absent. */
   rate: number | undefined;
   progress: boolean;
+  /** Once aborted, no further unit starts (those in flight finish). */
+  signal?: AbortSignal;
 }
 
 /** What one unit of work reported: an HTTP-like status, or an error. */
@@ -45,14 +47,17 @@ export async function runLoad(
   const start = performance.now();
   let next = 0;
 
+  const { signal } = options;
   const worker = async () => {
     for (;;) {
+      if (signal?.aborted) return;
       const i = next++;
       if (i >= options.count) return;
       if (options.rate) {
         const due = start + (i * 1000) / options.rate;
         const wait = due - performance.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        if (wait > 0) await pause(wait, signal);
+        if (signal?.aborted) return;
       }
       const t0 = performance.now();
       const outcome = await work(i).catch(
@@ -78,6 +83,19 @@ export async function runLoad(
   result.elapsedMs = performance.now() - start;
   bar?.stop();
   return result;
+}
+
+/** Waits `ms`, or less if `signal` aborts meanwhile. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 }
 
 function bump<K>(map: Map<K, number>, key: K): void {

@@ -86,6 +86,28 @@ describe('runLoad', () => {
     );
   });
 
+  it('starts no unit once its signal aborts, even while pacing', async () => {
+    const stop = new AbortController();
+    const started = performance.now();
+
+    const result = await runLoad(
+      {
+        count: 1_000,
+        concurrency: 2,
+        rate: 10,
+        progress: false,
+        signal: stop.signal,
+      },
+      async (i) => {
+        if (i === 2) stop.abort();
+        return { status: 202 };
+      },
+    );
+
+    expect(result.sent).toBeLessThanOrEqual(4);
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
   it('spaces requests out to the rate', async () => {
     const result = await runLoad(
       { count: 5, concurrency: 5, rate: 50, progress: false },
