@@ -5,8 +5,10 @@
  * then prints the URLs and a curl to try.
  *
  * Ctrl-C or SIGTERM stops everything (functions by pid, the emulator by
- * process group) and exits 0; a child that dies on its own stops
- * everything and exits 1.
+ * process group) and exits 0. A function that dies on its own is started
+ * again (Pub/Sub redelivers what it missed); one that keeps dying, or the
+ * emulator dying (its messages lived in its memory), stops everything and
+ * exits 1.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { z } from 'zod';
@@ -123,7 +125,9 @@ async function main(): Promise<void> {
     for (const name of FUNCTION_NAMES) {
       run.functions.push(startFunction(name, config, emulator.host, format));
     }
-    watchForCrashes(run);
+    watchForCrashes(run, (name) =>
+      startFunction(name, config, emulator.host, format),
+    );
     await Promise.all(
       run.functions.map((f) => waitUntilHealthy(f, config, host, run)),
     );
@@ -165,8 +169,8 @@ function startFunction(
     },
   );
   const prefix = `${name.padEnd(8)} | `;
-  prefixLines(child.stdout, prefix, (line) => console.log(format(line)));
-  prefixLines(child.stderr, prefix, (line) => console.error(format(line)));
+  prefixLines(child.stdout, '', (line) => console.log(prefix + format(line)));
+  prefixLines(child.stderr, '', (line) => console.error(prefix + format(line)));
   const exited = new Promise<{
     code: number | null;
     signal: NodeJS.Signals | null;
@@ -180,24 +184,49 @@ function startFunction(
   return { name, child, exited };
 }
 
-/** A function or the emulator that exits by itself stops the whole run. */
-function watchForCrashes(run: LocalRun): void {
-  const crashed = (what: string, how: string, detail = '') => {
+/** Restarts of one function within a minute before giving up. */
+const MAX_RESTARTS_PER_MINUTE = 5;
+
+/**
+ * A function that exits by itself is started again, since pushes it missed
+ * come back from Pub/Sub; one that dies more than five times a minute (a
+ * bad setting, a broken DATA_DIR) stops the run. The emulator exiting
+ * stops the run at once: the topics and messages were in its memory.
+ */
+function watchForCrashes(
+  run: LocalRun,
+  restart: (name: FunctionName) => RunningFunction,
+): void {
+  const stopAll = (what: string, detail = '') => {
     if (run.stopping) return;
-    console.error(`relais   | ${what} exited unexpectedly (${how})${detail}`);
+    console.error(`relais   | ${what}${detail}; stopping everything`);
     process.exitCode = 1;
     void run.stop().finally(() => process.exit(1));
   };
-  for (const f of run.functions) {
-    void f.exited.then(({ code, signal }) =>
-      crashed(f.name, String(code ?? signal)),
-    );
-  }
+  const restarts = new Map<FunctionName, number[]>();
+  const watch = (f: RunningFunction) => {
+    void f.exited.then(({ code, signal }) => {
+      if (run.stopping) return;
+      const recent = (restarts.get(f.name) ?? []).filter(
+        (at) => Date.now() - at < 60_000,
+      );
+      const how = `${f.name} exited unexpectedly (${code ?? signal})`;
+      if (recent.length >= MAX_RESTARTS_PER_MINUTE) {
+        stopAll(how, `, ${recent.length} times in a minute`);
+        return;
+      }
+      restarts.set(f.name, [...recent, Date.now()]);
+      console.error(`relais   | ${how}; starting it again`);
+      const again = restart(f.name);
+      run.functions[run.functions.indexOf(f)] = again;
+      watch(again);
+    });
+  };
+  for (const f of run.functions) watch(f);
   const emulator = run.pubsub?.emulator;
   void emulator?.exited.then(({ code, signal }) =>
-    crashed(
-      'the Pub/Sub emulator',
-      String(code ?? signal),
+    stopAll(
+      `the Pub/Sub emulator exited unexpectedly (${code ?? signal})`,
       `\n${emulator.recentOutput().join('\n')}`,
     ),
   );
