@@ -1,4 +1,5 @@
-import { mkdtemp } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,30 @@ async function occupy(port: number): Promise<Server> {
   );
   defer(() => new Promise<void>((resolve) => server.close(() => resolve())));
   return server;
+}
+
+/** The pid of the child of `parent` that serves function `name`. */
+function childRunning(parent: number, name: string): number {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8')
+        .split('\0')
+        .filter((arg) => arg !== '');
+      if (
+        ppid === parent &&
+        argv.at(-2) === 'functions/server.ts' &&
+        argv.at(-1) === name
+      ) {
+        return Number(entry);
+      }
+    } catch {
+      // The process ended while being read.
+    }
+  }
+  throw new Error(`no ${name} child of ${parent}`);
 }
 
 async function localEnv(): Promise<Record<string, string>> {
@@ -88,12 +113,12 @@ describe('npm start', () => {
     expect(script.output()).toContain('set PUBSUB_EMULATOR_HOST');
   });
 
-  it('starts everything, answers a webhook and stops cleanly on SIGTERM', async () => {
+  it('starts everything, answers a webhook, restarts a killed function and stops cleanly on SIGTERM', async () => {
     const env = await localEnv();
     const script = runScript('start', [], env);
 
     await waitFor(() => script.output().includes('Ctrl-C stops everything'), {
-      timeoutMs: 25_000,
+      timeoutMs: 40_000,
       message: 'the ready banner',
     }).catch((err: Error) => {
       throw new Error(`${err.message}\n--- output ---\n${script.output()}`);
@@ -111,6 +136,24 @@ describe('npm start', () => {
     );
     expect(script.output()).toMatch(/started in \d+\.\d s/);
     expect(script.output()).not.toMatch(/token=(?!\[redacted\])/);
+
+    // A function killed outright is started again, and gets the pushes it
+    // missed: the webhook above is archived once, whatever the timing.
+    const archivePid = childRunning(script.pid, 'archive');
+    process.kill(archivePid, 'SIGKILL');
+    await waitFor(
+      () => script.output().includes('archive exited unexpectedly (SIGKILL)'),
+      { timeoutMs: 10_000, message: 'the restart notice' },
+    );
+    const log = join(env.DATA_DIR ?? '', 'webhook_log.json');
+    const sasukes = async () =>
+      (await readFile(log, 'utf8').catch(() => '')).split('Sasuke').length - 1;
+    await waitFor(async () => (await sasukes()) > 0, {
+      timeoutMs: 30_000,
+      message: 'Sasuke in the archive after the restart',
+    });
+    expect(childRunning(script.pid, 'archive')).not.toBe(archivePid);
+    expect(await sasukes()).toBe(1);
 
     script.child.kill('SIGTERM');
     const { code } = await script.exited;
