@@ -1,15 +1,20 @@
-import { buildArchive } from './archive/index.js';
 import type { Config } from './core/config.js';
 import type { FunctionName, FunctionRuntime } from './core/runtime.js';
-import { buildIngest } from './ingest/index.js';
-import { buildNotify } from './notify/index.js';
 
-/** The composition root of each function, by functions-framework target. */
+/**
+ * The composition root of each function, by functions-framework target.
+ * Each is imported on first use, so a process serving one function never
+ * loads the others' dependencies (Firestore, the Pub/Sub client): a third
+ * or more of its memory.
+ */
 export const builders: Record<
   FunctionName,
   (config: Config) => Promise<FunctionRuntime>
 > = {
-  ingest: buildIngest,
-  archive: buildArchive,
-  notify: buildNotify,
+  ingest: async (config) =>
+    (await import('./ingest/index.js')).buildIngest(config),
+  archive: async (config) =>
+    (await import('./archive/index.js')).buildArchive(config),
+  notify: async (config) =>
+    (await import('./notify/index.js')).buildNotify(config),
 };

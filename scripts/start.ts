@@ -117,21 +117,28 @@ async function main(): Promise<void> {
   });
 
   try {
+    // The functions need nothing from the emulator to start (their clients
+    // connect on first use), so both start at once: the functions' imports
+    // overlap the emulator's start instead of following it.
+    const address = emulatorAddress(config);
+    const emulatorHost = `${address.host}:${address.port}`;
+    for (const name of FUNCTION_NAMES) {
+      run.functions.push(startFunction(name, config, emulatorHost, format));
+    }
+    const healthy = Promise.all(
+      run.functions.map((f) => waitUntilHealthy(f, config, host, run)),
+    );
+    // Awaited below; a failure meanwhile must not go unhandled.
+    healthy.catch(() => undefined);
     run.pubsub = await startLocalPubSub(config, pushToken, (line) =>
       console.error(`emulator | ${line}`),
     );
-    if (run.stopping) return await run.stop();
     const { emulator } = run.pubsub;
-    for (const name of FUNCTION_NAMES) {
-      run.functions.push(startFunction(name, config, emulator.host, format));
-    }
-    watchForCrashes(run, (name) =>
-      startFunction(name, config, emulator.host, format),
-    );
-    await Promise.all(
-      run.functions.map((f) => waitUntilHealthy(f, config, host, run)),
-    );
+    await healthy;
     if (run.stopping) return await run.stop();
+    watchForCrashes(run, (name) =>
+      startFunction(name, config, emulatorHost, format),
+    );
     started = true;
     printReady(config, emulator, performance.now() - began);
   } catch (err) {

@@ -5,7 +5,6 @@ import type { FunctionRuntime } from '../core/runtime.js';
 import { createArchiveApp } from './app.js';
 import type { ArchiveStore } from './entry.js';
 import { openFileStore } from './file-store.js';
-import { openFirestoreStore } from './firestore-store.js';
 
 /**
  * Wires archive to the store `ARCHIVE_STORE` names: the file in `DATA_DIR`
@@ -37,6 +36,9 @@ export async function buildArchive(config: Config): Promise<FunctionRuntime> {
 
 async function openStore(config: Config, log: Logger): Promise<ArchiveStore> {
   if (config.archiveStore === 'firestore') {
+    // Imported only when chosen: the Firestore client is ~30 MiB of memory
+    // that a file-store archive would carry for nothing.
+    const { openFirestoreStore } = await import('./firestore-store.js');
     return openFirestoreStore({
       projectId: config.projectId,
       collection: config.firestore.collection,

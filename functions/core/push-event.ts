@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { limitBody } from './body-limit.js';
 import { type PersonnageEvent, personnageEvent } from './personnage.js';
 import { fieldErrors, Problem, problems } from './problem.js';
 import { type PushMessage, parsePushEnvelope } from './push-envelope.js';
@@ -9,7 +9,7 @@ import { type PushMessage, parsePushEnvelope } from './push-envelope.js';
  * a body of 1 MiB can only be a poison message; it is refused (413) and
  * dead-lettered like any other, without being read whole.
  */
-export const pushBodyLimit = bodyLimit({ maxSize: 1024 * 1024 });
+export const pushBodyLimit = limitBody(1024 * 1024);
 
 /** A push that carried a valid personnage event. */
 export interface ReceivedEvent {

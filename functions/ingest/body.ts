@@ -1,15 +1,10 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import {
+  limitBody as limitDeclaredBody,
+  tooLarge,
+} from '../core/body-limit.js';
 import { Problem } from '../core/problem.js';
 import { duplicateKeyPaths } from './duplicate-keys.js';
-
-const tooLarge = (maxBytes: number) =>
-  new Problem(
-    413,
-    'too-large',
-    'Payload too large',
-    `The body is larger than ${maxBytes} bytes.`,
-  );
 
 /** The client went away, or broke its framing, before the body ended. */
 const unreadable = (cause: unknown) =>
@@ -22,18 +17,13 @@ const unreadable = (cause: unknown) =>
   );
 
 /**
- * Refuses a body over `maxBytes` with 413: from `Content-Length` before
- * reading anything, or while counting a chunked stream, which is never
- * buffered past the limit (hono's bodyLimit). A body whose stream fails
- * (the client aborted) is a 400, not a server error.
+ * Refuses a body over `maxBytes` with 413 (core's `limitBody`: from
+ * `Content-Length`, or while counting a chunked stream, never buffered past
+ * the limit). A body whose stream fails (the client aborted) is a 400, not
+ * a server error.
  */
 export function limitBody(maxBytes: number): MiddlewareHandler {
-  const limit = bodyLimit({
-    maxSize: maxBytes,
-    onError: () => {
-      throw tooLarge(maxBytes);
-    },
-  });
+  const limit = limitDeclaredBody(maxBytes);
   return async (c, next) => {
     let reading = true;
     try {
