@@ -84,11 +84,15 @@ it('answers 503 while the emulator is down and recovers, unrestarted, once it is
   expect(JSON.parse(recovered.text).event.id).toBe(
     eventIdFor(scopedKey('anonymous', 'after'), GOKU),
   );
-  await waitFor(() =>
-    received.messages.some(
-      (m) =>
-        m.attributes.eventId ===
-        eventIdFor(scopedKey('anonymous', 'after'), GOKU),
-    ),
+  // A freshly started emulator is slow to serve its first pulls, the more
+  // so on a loaded machine: give the message time to arrive.
+  await waitFor(
+    () =>
+      received.messages.some(
+        (m) =>
+          m.attributes.eventId ===
+          eventIdFor(scopedKey('anonymous', 'after'), GOKU),
+      ),
+    { timeoutMs: 30_000, message: 'the message published after recovery' },
   );
 });
