@@ -2,13 +2,15 @@
  * The functions-framework entry: one HTTP target per function, so each
  * deploys as its own Cloud Run function (`--target=ingest|archive|notify`).
  * Configuration is read once at load: a bad value stops the instance before
- * it serves anything. A function is wired on its first request, so a target
- * never builds the others' clients.
+ * it serves anything. The target named by `FUNCTION_TARGET` is wired at
+ * once, any other on its first request, so a target never builds the
+ * others' clients.
  */
 import { http } from '@google-cloud/functions-framework';
 import { loadConfig } from './core/config.js';
 import { passBodiesThroughFunctionsFramework } from './core/ff-body-passthrough.js';
 import { requestListener } from './core/http-listener.js';
+import { PROBLEM_CONTENT_TYPE, problems } from './core/problem.js';
 import { FUNCTION_NAMES } from './core/runtime.js';
 import { builders } from './registry.js';
 
@@ -17,10 +19,19 @@ const config = loadConfig();
 
 for (const name of FUNCTION_NAMES) {
   let listener: Promise<ReturnType<typeof requestListener>> | undefined;
-  http(name, async (req, res) => {
-    listener ??= builders[name](config).then((runtime) =>
+  const build = () =>
+    builders[name](config).then((runtime) =>
       requestListener(runtime.app.fetch),
     );
+  // Cloud Run functions (and `npm run function`) name the target: wire it
+  // now, so an archive repairs its file at start and the first request
+  // does not wait. A failure here is reported by that first request.
+  if (config.functionTarget === name) {
+    listener = build();
+    listener.catch(() => undefined);
+  }
+  http(name, async (req, res) => {
+    listener ??= build();
     try {
       await (await listener)(req, res);
     } catch (err) {
@@ -34,17 +45,15 @@ for (const name of FUNCTION_NAMES) {
         }),
       );
       if (!res.headersSent) {
+        const problem = problems.unavailable(
+          `${name} is starting or failed to start; retry later.`,
+          5,
+        );
         res
-          .status(503)
-          .type('application/problem+json')
-          .send(
-            JSON.stringify({
-              type: 'urn:relais:problem:unavailable',
-              title: 'Service unavailable',
-              status: 503,
-              detail: `${name} is starting or failed to start; retry later.`,
-            }),
-          );
+          .status(problem.status)
+          .set(problem.headers)
+          .type(PROBLEM_CONTENT_TYPE)
+          .send(JSON.stringify(problem.toBody()));
       }
     }
   });

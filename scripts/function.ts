@@ -53,7 +53,9 @@ async function main(): Promise<void> {
     {
       cwd: REPO_ROOT,
       stdio: 'inherit',
-      env: { ...process.env, NODE_OPTIONS: nodeOptions },
+      // FUNCTION_TARGET, as Cloud Run functions sets it: the entry wires
+      // this function at once instead of on its first request.
+      env: { ...process.env, NODE_OPTIONS: nodeOptions, FUNCTION_TARGET: name },
     },
   );
   // Ctrl-C reaches the server from the terminal too; a SIGTERM sent to

@@ -149,6 +149,8 @@ export interface Config {
   idempotencyMaxKeys: number;
   archiveApiKey: string | undefined;
   notifyApiKey: string | undefined;
+  /** The target this instance serves (`FUNCTION_TARGET`), when known. */
+  functionTarget: string | undefined;
   callbackTimeoutMs: number;
   /**
    * Undefined only on Cloud Run without `PUSH_AUTH`: a push receiver then
@@ -216,6 +218,7 @@ export function loadConfig(
     idempotencyMaxKeys: e.IDEMPOTENCY_MAX_KEYS,
     archiveApiKey: e.ARCHIVE_API_KEY,
     notifyApiKey: e.NOTIFY_API_KEY,
+    functionTarget: e.FUNCTION_TARGET,
     callbackTimeoutMs: e.CALLBACK_TIMEOUT_MS,
     pushAuth: pushAuth && Object.freeze(pushAuth),
     archiveStore: e.ARCHIVE_STORE,

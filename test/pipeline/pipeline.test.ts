@@ -1,4 +1,4 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
@@ -160,6 +160,31 @@ describe('the pipeline under the real functions-framework server', () => {
     );
     return url;
   }
+
+  it('wires the FUNCTION_TARGET function at start: archive repairs its file before any request', async () => {
+    const env = await pipelineEnv(uniqueNames('ff'));
+    const log = join(env.DATA_DIR, 'webhook_log.json');
+    await writeFile(log, '[\n {"torn');
+
+    const port = await freePort();
+    spawnTracked(
+      'node_modules/.bin/functions-framework',
+      ['--target=archive', '--source=functions/index.ts', `--port=${port}`],
+      {
+        env: {
+          PATH: process.env.PATH,
+          NODE_OPTIONS: '--import tsx',
+          FUNCTION_TARGET: 'archive',
+          ...env,
+        },
+      },
+    );
+
+    await waitFor(async () => (await readFile(log, 'utf8')) === '[\n]\n', {
+      timeoutMs: 30_000,
+      message: 'the torn archive repaired without a request',
+    });
+  });
 
   it('delivers pushes to archive and notify through it', async () => {
     const names = uniqueNames('ff');
