@@ -87,15 +87,33 @@ const cores = (c: Record<string, number>) =>
     .map(([name, share]) => `${name} ${round(share)}`)
     .join(', ');
 
+/** One Markdown table row. */
+const row = (...cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+
 function httpRow(name: string, f: HttpFigures): string {
-  return `| ${name} | ${fmt(f.requestsPerSecond, '/s')} | ${fmt(f.p50Ms, ' ms')} | ${fmt(f.p99Ms, ' ms')} | ${f.failures} | ${cores(f.cpuCores)} |`;
+  return row(
+    name,
+    fmt(f.requestsPerSecond, '/s'),
+    fmt(f.p50Ms, ' ms'),
+    fmt(f.p99Ms, ' ms'),
+    f.failures,
+    cores(f.cpuCores),
+  );
 }
 
 function flowRow(name: string, f: FlowFigures): string {
+  const pair = (p50: Spread, p99: Spread) =>
+    `${fmt(p50, ' ms')} / ${fmt(p99, ' ms')}`;
   const notify = f.notifyP50Ms
-    ? `${fmt(f.notifyP50Ms, ' ms')} / ${fmt(f.notifyP99Ms ?? f.notifyP50Ms, ' ms')}`
+    ? pair(f.notifyP50Ms, f.notifyP99Ms ?? f.notifyP50Ms)
     : '–';
-  return `| ${name} | ${fmt(f.eventsPerSecond, '/s')} | ${fmt(f.p50Ms, ' ms')} / ${fmt(f.p99Ms, ' ms')} | ${notify} | ${cores(f.cpuCores)} |`;
+  return row(
+    name,
+    fmt(f.eventsPerSecond, '/s'),
+    pair(f.p50Ms, f.p99Ms),
+    notify,
+    cores(f.cpuCores),
+  );
 }
 
 /** RESULTS.md: the machine, then every figure beside its ceiling. */
@@ -117,7 +135,10 @@ measured in the same run. Raw numbers: \`bench/results.json\`.
 | Node | ${m.node} |
 | Pub/Sub emulator | ${m.emulator} |
 | Commit | ${m.commit} |
-| Load average (1 min) at start / end, other work included | ${m.loadAverage.start.toFixed(2)} / ${m.loadAverage.end?.toFixed(2) ?? '?'} |
+${row(
+  'Load average (1 min) at start / end, other work included',
+  `${m.loadAverage.start.toFixed(2)} / ${m.loadAverage.end?.toFixed(2) ?? '?'}`,
+)}
 | Settings | ${Object.entries(r.settings)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ')} |
@@ -126,7 +147,9 @@ measured in the same run. Raw numbers: \`bench/results.json\`.
 
 | Figure | Value | Goal | Met |
 |---|---|---|---|
-${r.goals.map((g) => `| ${g.name} | ${g.value} | ${g.target} | ${g.met ? 'yes' : '**no**'} |`).join('\n')}
+${r.goals
+  .map((g) => row(g.name, g.value, g.target, g.met ? 'yes' : '**no**'))
+  .join('\n')}
 
 ## 1. Ingest throughput, ${r.settings.connections} connections, ${r.settings.ingestSeconds} s runs
 

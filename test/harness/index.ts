@@ -26,6 +26,7 @@ export {
 export {
   type FetchApp,
   type FunctionServer,
+  listenOnFreePort,
   startFunctionServer,
 } from './server.js';
 export { type WaitOptions, waitFor } from './wait.js';

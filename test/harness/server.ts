@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   answerClientErrors,
@@ -21,14 +21,26 @@ export interface FunctionServer {
 
 /**
  * Serves `app` on a free port of 127.0.0.1 through the same listener as
- * functions/server.ts, as the emulator's push target. Closed when the test (or, outside a test, the
- * file) finishes, or earlier with `close()`.
+ * functions/server.ts, as the emulator's push target. Closed when the test
+ * (or, outside a test, the file) finishes, or earlier with `close()`.
  */
 export async function startFunctionServer(
   app: FetchApp,
 ): Promise<FunctionServer> {
   const server = createServer(requestListener((request) => app.fetch(request)));
   answerClientErrors(server);
+  const { port, close } = await listenOnFreePort(server);
+  return { url: `http://127.0.0.1:${port}`, port, close };
+}
+
+/**
+ * Listens on a free port of 127.0.0.1 and gives an idempotent `close` that
+ * drops open connections (the emulator opens one per push; callers keep
+ * theirs alive), run when the test (or file) finishes.
+ */
+export async function listenOnFreePort(
+  server: Server,
+): Promise<{ port: number; close: () => Promise<void> }> {
   const port = await new Promise<number>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () =>
@@ -39,11 +51,10 @@ export async function startFunctionServer(
   const close = () => {
     closing ??= new Promise<void>((resolve) => {
       server.close(() => resolve());
-      // The emulator opens a connection per push; do not wait for them.
       server.closeAllConnections();
     });
     return closing;
   };
   defer(close);
-  return { url: `http://127.0.0.1:${port}`, port, close };
+  return { port, close };
 }

@@ -27,7 +27,7 @@ async function createTopicAndSubscription(pubsub: PubSub, topic: string) {
   return collectMessages(pubsub, `${topic}-watch`);
 }
 
-it('answers 503 while the emulator is down and recovers, unrestarted, once it is back', async () => {
+it('answers 503 while the emulator is down, and recovers unrestarted', async () => {
   const port = await freePort();
   const start = async () => {
     const emulator = await startEmulator({

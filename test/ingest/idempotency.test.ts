@@ -217,7 +217,7 @@ describe('a request carrying an idempotency key', () => {
     expect(second?.id).toBe(first?.id);
   });
 
-  it('publishes another event for the key reused with another personnage after a restart', async () => {
+  it('publishes another event for a key reused with another body after a restart', async () => {
     const key = { 'idempotency-key': 'order-42' };
     const before = testIngest();
     await viaApp(before.app, post(goku, key));

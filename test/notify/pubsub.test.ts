@@ -79,7 +79,7 @@ describe('notify behind the Pub/Sub emulator', () => {
     expect(await notificationLines(dataDir)).toHaveLength(events.length);
   });
 
-  it('dead-letters an event a subscriber keeps refusing, and a replay reaches only that subscriber', async () => {
+  it('dead-letters what a subscriber refuses; a replay reaches only it', async () => {
     const dataDir = await tempDataDir();
     const notify = await openTestNotify({ dataDir });
     const steady = await startReceiver();

@@ -4,9 +4,8 @@ import {
   type IncomingMessage,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { defer } from '../harness/index.js';
+import { listenOnFreePort } from '../harness/index.js';
 
 /** One callback a receiver got. */
 export interface ReceivedCall {
@@ -59,19 +58,7 @@ export async function startReceiver(
       }, options.delayMs ?? 0);
     });
   });
-  await new Promise<void>((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve()),
-  );
-  const { port } = server.address() as AddressInfo;
-  let closing: Promise<void> | undefined;
-  const close = () => {
-    closing ??= new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
-    return closing;
-  };
-  defer(close);
+  const { port, close } = await listenOnFreePort(server);
   const accepted = () =>
     calls.filter(
       (_, i) => (statuses[i] ?? 0) >= 200 && (statuses[i] ?? 0) < 300,

@@ -161,7 +161,7 @@ describe('the pipeline under the real functions-framework server', () => {
     return url;
   }
 
-  it('wires the FUNCTION_TARGET function at start: archive repairs its file before any request', async () => {
+  it('wires FUNCTION_TARGET at start: archive repairs its file unasked', async () => {
     const env = await pipelineEnv(uniqueNames('ff'));
     const log = join(env.DATA_DIR, 'webhook_log.json');
     await writeFile(log, '[\n {"torn');
