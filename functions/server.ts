@@ -7,14 +7,12 @@
 import { createServer } from 'node:http';
 import { ConfigError, loadConfig } from './core/config.js';
 import { answerClientErrors, requestListener } from './core/http-listener.js';
-import { FUNCTION_NAMES, type FunctionName } from './core/runtime.js';
+import {
+  FUNCTION_NAMES,
+  type FunctionName,
+  PORT_VARIABLE,
+} from './core/runtime.js';
 import { builders } from './registry.js';
-
-const PORT_VARIABLE: Record<FunctionName, string> = {
-  ingest: 'INGEST_PORT',
-  archive: 'ARCHIVE_PORT',
-  notify: 'NOTIFY_PORT',
-};
 
 async function main(): Promise<void> {
   const name = process.argv[2];

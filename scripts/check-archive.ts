@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { applyTopology } from '../emulator/apply.js';
 import { freePort, startEmulator } from '../emulator/launcher.js';
@@ -46,8 +47,6 @@ function unusual(name: string): (line: string) => void {
     }
   };
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<void> {
   const args = parseCommandLine(

@@ -10,7 +10,9 @@
  * emulator dying (its messages lived in its memory), stops everything and
  * exits 1.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { EmulatorHandle } from '../emulator/launcher.js';
 import { type Config, loadConfig } from '../functions/core/config.js';
@@ -256,7 +258,7 @@ async function waitUntilHealthy(
       .then((res) => res.ok)
       .catch(() => false);
     if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
   if (run.stopping) return;
   throw new Error(

@@ -10,6 +10,7 @@ import {
 } from '../../emulator/launcher.js';
 import { createPubSub } from '../../functions/core/pubsub.js';
 import type { FunctionName } from '../../functions/core/runtime.js';
+import { PORT_VARIABLE } from '../../functions/core/runtime.js';
 import {
   functionProcess,
   ServerProcess,
@@ -78,11 +79,7 @@ export async function benchFunction(
   env: Record<string, string>,
 ): Promise<ServerProcess> {
   const port = await freePort();
-  const variable = {
-    ingest: 'INGEST_PORT',
-    archive: 'ARCHIVE_PORT',
-    notify: 'NOTIFY_PORT',
-  }[name];
+  const variable = PORT_VARIABLE[name];
   const server = functionProcess(name, {
     url: `http://${HOST}:${port}`,
     env: {
@@ -112,8 +109,4 @@ export async function benchCeiling(
   );
   ctx.processes.add(server);
   return server;
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

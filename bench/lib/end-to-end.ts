@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { applyTopology } from '../../emulator/apply.js';
 import { type Topology, topology } from '../../emulator/topology.js';
@@ -15,7 +16,6 @@ import {
   benchCeiling,
   benchFunction,
   PUSH_TOKEN,
-  sleep,
   uniqueId,
 } from './context.js';
 import { cpuShares, peakRssMiB } from './proc.js';

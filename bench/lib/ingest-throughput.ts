@@ -1,10 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Message } from '@google-cloud/pubsub';
 import autocannon from 'autocannon';
 import {
   type BenchContext,
   benchCeiling,
   benchFunction,
-  sleep,
   uniqueId,
 } from './context.js';
 import { cpuShares, peakRssMiB } from './proc.js';

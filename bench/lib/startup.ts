@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, isPortInUse } from '../../emulator/launcher.js';
 import { REPO_ROOT } from '../../scripts/lib/local-run.js';
-import { type BenchContext, HOST, sleep } from './context.js';
+import { type BenchContext, HOST } from './context.js';
 import { type Spread, spread } from './stats.js';
 
 export interface StartupResult {

@@ -1,12 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Logger } from './log.js';
-import { parseTraceparent, traceLogFields, traceOf } from './trace.js';
+import {
+  parseTraceparent,
+  type TraceContext,
+  traceLogFields,
+  traceOf,
+} from './trace.js';
 
 /** The Hono variables `requestLog` sets. */
 export interface RequestLogVariables {
   log: Logger;
   requestId: string;
+  trace: TraceContext | undefined;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -25,10 +31,16 @@ export function requestLog(log: Logger, projectId: string): MiddlewareHandler {
     const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
     const trace = traceOf((name) => c.req.header(name));
     c.set('requestId', requestId);
+    c.set('trace', trace);
     c.set('log', log.child({ requestId, ...traceLogFields(projectId, trace) }));
     c.header('X-Request-Id', requestId);
     await next();
   };
+}
+
+/** The request's trace as `requestLog` read it from its headers. */
+export function traceOfRequest(c: Context): TraceContext | undefined {
+  return c.get('trace') as TraceContext | undefined;
 }
 
 /** The request's logger from `requestLog`, or `fallback` without it. */

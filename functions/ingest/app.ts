@@ -5,8 +5,8 @@ import type { Logger } from '../core/log.js';
 import { toEvent } from '../core/personnage.js';
 import { notFound, onError } from '../core/problem.js';
 import type { Publisher } from '../core/publisher.js';
-import { logOf, requestLog } from '../core/request-log.js';
-import { toTraceparent, traceOf } from '../core/trace.js';
+import { logOf, requestLog, traceOfRequest } from '../core/request-log.js';
+import { toTraceparent } from '../core/trace.js';
 import { Authenticator } from './auth.js';
 import { decodeJson, limitBody, readBody } from './body.js';
 import { corsFor } from './cors.js';
@@ -103,7 +103,7 @@ export function createIngestApp(deps: IngestDeps): Hono {
       const key = given === undefined ? undefined : scopedKey(principal, given);
 
       const log = logOf(c, deps.log);
-      const trace = traceOf((name) => c.req.header(name));
+      const trace = traceOfRequest(c);
       const accept = async () => {
         const event = toEvent(
           input,

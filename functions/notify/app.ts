@@ -84,11 +84,8 @@ export function createNotifyApp(deps: NotifyDeps): Hono {
         log.info({ decision: 'skipped', ...ids }, 'notifications are off');
         return c.body(null, 204);
       }
-      const { outcomes, complete } = await fanout.notify(event);
-      const pending = outcomes.filter(
-        (o) => o.state === 'failed' || o.state === 'cooling-down',
-      );
-      if (!complete) {
+      const { outcomes, pending } = await fanout.notify(event);
+      if (pending.length > 0) {
         log.warn(
           { decision: 'delivery-failed', ...ids, pending },
           'will retry',

@@ -16,8 +16,8 @@ export type ChannelOutcome = { channel: string } & (
 
 export interface FanoutResult {
   outcomes: ChannelOutcome[];
-  /** True when no channel is left to retry: the push may be acknowledged. */
-  complete: boolean;
+  /** The channels left to retry; none means the push may be acknowledged. */
+  pending: ChannelOutcome[];
 }
 
 export interface FanoutDeps {
@@ -61,7 +61,7 @@ export class Fanout {
     ]);
     return {
       outcomes,
-      complete: outcomes.every((o) => !PENDING.has(o.state)),
+      pending: outcomes.filter((o) => PENDING.has(o.state)),
     };
   }
 

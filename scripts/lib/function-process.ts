@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FunctionName } from '../../functions/core/runtime.js';
 import { REPO_ROOT } from './local-run.js';
 
@@ -78,7 +79,7 @@ export class ServerProcess {
         () => false,
       );
       if (ok) return;
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     }
     await this.stop('SIGKILL');
     throw new Error(`${this.name} did not answer ${this.url}/healthz`);

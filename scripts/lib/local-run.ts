@@ -16,12 +16,7 @@ import type { FunctionName } from '../../functions/core/runtime.js';
 /** The repository root, whatever the current directory. */
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** The variable that sets each function's port, for error messages. */
-export const PORT_VARIABLE: Record<FunctionName, string> = {
-  ingest: 'INGEST_PORT',
-  archive: 'ARCHIVE_PORT',
-  notify: 'NOTIFY_PORT',
-};
+export { PORT_VARIABLE } from '../../functions/core/runtime.js';
 
 /** A port a script needs, and the variable that moves it. */
 export interface NeededPort {
