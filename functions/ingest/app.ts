@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { type Config, loadConfig } from '../core/config.js';
 import type { Logger } from '../core/log.js';
+import { requireJsonEntity } from '../core/media.js';
 import { toEvent } from '../core/personnage.js';
 import { notFound, onError } from '../core/problem.js';
 import type { Publisher } from '../core/publisher.js';
@@ -19,7 +20,6 @@ import {
   scopedKey,
 } from './idempotency.js';
 import { toPersonnageInput } from './input.js';
-import { requireJsonEntity } from './media.js';
 import { publishWithin, toMessage } from './publish.js';
 
 /** What ingest reads from the configuration. */

@@ -3,7 +3,7 @@ import {
   isJsonMediaType,
   isUtf8Label,
   parseMediaType,
-} from '../../functions/ingest/media.js';
+} from '../../functions/core/media.js';
 
 describe('parseMediaType', () => {
   it.each([

@@ -76,3 +76,25 @@ describe('the push endpoint', () => {
     expect(res.headers.get('content-type')).toBe('application/problem+json');
   });
 });
+
+describe('the subscriber API', () => {
+  it.each([
+    [
+      'a latin1 charset',
+      { 'content-type': 'application/json; charset=latin1' },
+    ],
+    [
+      'a gzip body',
+      { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+    ],
+    ['form data', { 'content-type': 'application/x-www-form-urlencoded' }],
+  ])('refuses %s with 415, as ingest does', async (_, headers) => {
+    const { app } = await openTestNotify({ dataDir: await tempDataDir() });
+    const res = await app.request('/subscribe', {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ enabled: false }),
+    });
+    expect(res.status).toBe(415);
+  });
+});

@@ -1,5 +1,5 @@
-import type { MiddlewareHandler } from 'hono';
-import { Problem } from '../core/problem.js';
+import type { Context, MiddlewareHandler } from 'hono';
+import { Problem } from './problem.js';
 
 const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
 const MEDIA_TYPE = new RegExp(`^[ \\t]*(${TOKEN})/(${TOKEN})[ \\t]*`, 'y');
@@ -70,43 +70,48 @@ const unsupportedType = (detail: string) =>
 /**
  * Refuses, with 415 and before any byte of the body is read, a request
  * whose body is not JSON (`application/json` or `+json`, any parameters),
- * is not UTF-8, or is compressed: ingest decodes no content coding, and
+ * is not UTF-8, or is compressed: relais decodes no content coding, and
  * says so in `Accept-Encoding` as RFC 9110 §15.5.16 asks.
  */
 export function requireJsonEntity(): MiddlewareHandler {
   return async (c, next) => {
-    const header = c.req.header('content-type');
-    const media = header === undefined ? undefined : parseMediaType(header);
-    if (!media || !isJsonMediaType(media.essence)) {
-      throw unsupportedType(
-        header === undefined
-          ? 'The request has no Content-Type; send application/json.'
-          : 'Send the body as application/json.',
-      );
-    }
-    const charset = media.parameters.get('charset');
-    if (charset !== undefined && !isUtf8Label(charset)) {
-      throw new Problem(
-        415,
-        'unsupported-charset',
-        'Unsupported charset',
-        'JSON bodies must be encoded in UTF-8.',
-        { headers: { 'Accept-Post': 'application/json; charset=utf-8' } },
-      );
-    }
-    const codings = (c.req.header('content-encoding') ?? '')
-      .split(',')
-      .map((coding) => coding.trim().toLowerCase())
-      .filter((coding) => coding !== '');
-    if (codings.some((coding) => coding !== 'identity')) {
-      throw new Problem(
-        415,
-        'unsupported-content-encoding',
-        'Unsupported content encoding',
-        'Send the body uncompressed (Content-Encoding: identity).',
-        { headers: { 'Accept-Encoding': 'identity' } },
-      );
-    }
+    assertJsonEntity(c);
     await next();
   };
+}
+
+/** The check of `requireJsonEntity`, for a handler that reads the body. */
+export function assertJsonEntity(c: Context): void {
+  const header = c.req.header('content-type');
+  const media = header === undefined ? undefined : parseMediaType(header);
+  if (!media || !isJsonMediaType(media.essence)) {
+    throw unsupportedType(
+      header === undefined
+        ? 'The request has no Content-Type; send application/json.'
+        : 'Send the body as application/json.',
+    );
+  }
+  const charset = media.parameters.get('charset');
+  if (charset !== undefined && !isUtf8Label(charset)) {
+    throw new Problem(
+      415,
+      'unsupported-charset',
+      'Unsupported charset',
+      'JSON bodies must be encoded in UTF-8.',
+      { headers: { 'Accept-Post': 'application/json; charset=utf-8' } },
+    );
+  }
+  const codings = (c.req.header('content-encoding') ?? '')
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '');
+  if (codings.some((coding) => coding !== 'identity')) {
+    throw new Problem(
+      415,
+      'unsupported-content-encoding',
+      'Unsupported content encoding',
+      'Send the body uncompressed (Content-Encoding: identity).',
+      { headers: { 'Accept-Encoding': 'identity' } },
+    );
+  }
 }
