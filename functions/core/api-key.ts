@@ -2,7 +2,27 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { problems } from './problem.js';
 
-const digest = (text: string) => createHash('sha256').update(text).digest();
+/** The SHA-256 of a secret: what is compared, in constant time. */
+export const secretDigest = (text: string): Buffer =>
+  createHash('sha256').update(text).digest();
+
+/**
+ * Whether `given` is `expected`, in time that reveals neither where they
+ * differ nor the expected length: their digests are compared.
+ */
+export function sameSecret(given: string, expected: string): boolean {
+  return timingSafeEqual(secretDigest(given), secretDigest(expected));
+}
+
+/** The keys a request presents: `Authorization: Bearer` and `X-API-Key`. */
+export function presentedApiKeys(headers: Headers): string[] {
+  const keys: string[] = [];
+  const bearer = /^Bearer +(\S+) *$/i.exec(headers.get('authorization') ?? '');
+  if (bearer?.[1]) keys.push(bearer[1]);
+  const header = headers.get('x-api-key');
+  if (header !== null) keys.push(header.trim());
+  return keys;
+}
 
 /**
  * Requires `key` in `Authorization: Bearer <key>` or `X-API-Key: <key>`;
@@ -15,14 +35,10 @@ export function requireApiKey(
   key: string | undefined,
   realm: string,
 ): MiddlewareHandler {
-  const expected = key === undefined ? undefined : digest(key);
   return async (c, next) => {
-    if (expected) {
-      const bearer = /^Bearer +(\S+)\s*$/i.exec(
-        c.req.header('authorization') ?? '',
-      );
-      const given = bearer?.[1] ?? c.req.header('x-api-key');
-      if (given === undefined || !timingSafeEqual(digest(given), expected)) {
+    if (key !== undefined) {
+      const given = presentedApiKeys(c.req.raw.headers);
+      if (!given.some((k) => sameSecret(k, key))) {
         throw problems.unauthorized(
           `Send the ${realm} API key as a Bearer token or in X-API-Key.`,
           `Bearer realm="${realm}"`,

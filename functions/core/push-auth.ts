@@ -1,17 +1,11 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
+import { sameSecret } from './api-key.js';
 import { type Config, pushAuthOf } from './config.js';
 import { googleKeys, type KeySource, verifyPushToken } from './oidc.js';
 import { Problem, problems } from './problem.js';
 import { resolvePushToken } from './push-token.js';
 
 const REALM = 'Bearer realm="pubsub-push"';
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 /**
  * Refuses a push whose `token` query parameter is not the local push token

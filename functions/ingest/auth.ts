@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
+import { presentedApiKeys, secretDigest } from '../core/api-key.js';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/log.js';
 import { problems } from '../core/problem.js';
@@ -41,18 +41,6 @@ const BY_PRECEDENCE: readonly Credential[] = [
 
 const REALM = 'realm="relais-ingest"';
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest();
-
-/** The API key of `Authorization: Bearer <key>` or of `X-API-Key`. */
-function presentedApiKeys(headers: Headers): string[] {
-  const keys: string[] = [];
-  const bearer = /^Bearer +(\S+) *$/i.exec(headers.get('authorization') ?? '');
-  if (bearer?.[1]) keys.push(bearer[1]);
-  const header = headers.get('x-api-key');
-  if (header !== null) keys.push(header.trim());
-  return keys;
-}
-
 /**
  * Who may post to ingest. Each kind of credential is off until configured:
  * API keys (`INGEST_API_KEYS`), Standard Webhooks signatures
@@ -84,7 +72,7 @@ export class Authenticator {
     if (!(config.webhookToleranceSeconds >= 0)) {
       throw new RangeError('webhookToleranceSeconds must be a number ≥ 0');
     }
-    this.apiKeyDigests = config.ingestApiKeys.map(sha256);
+    this.apiKeyDigests = config.ingestApiKeys.map(secretDigest);
     this.signers = standardWebhookSigners(config.webhookSecrets);
     this.github = githubKeys(config.githubWebhookSecrets);
     this.open =
@@ -174,7 +162,7 @@ export class Authenticator {
   }
 
   private knownApiKey(key: string): boolean {
-    const digest = sha256(key);
+    const digest = secretDigest(key);
     let known = false;
     for (const expected of this.apiKeyDigests) {
       if (sameBytes(digest, expected)) known = true;
