@@ -99,6 +99,19 @@ export const MAX_DELIVERY_ATTEMPTS: Record<Target, number> = {
   pubsub: 20,
 };
 
+/**
+ * The names a topology derives from its topic: the dead-letter topic, its
+ * inspection subscription, and the two push subscriptions.
+ */
+export function topologyNames(topic: string): Required<TopologyNames> {
+  return {
+    deadLetterTopic: `${topic}-dead-letter`,
+    deadLetterInspect: `${topic}-dead-letter-inspect`,
+    archive: 'archive',
+    notify: 'notify',
+  };
+}
+
 export class TopologyError extends Error {
   override name = 'TopologyError';
 }
@@ -134,13 +147,7 @@ export const RETRY_POLICY: RetryPolicySpec = {
  */
 export function topology(options: TopologyOptions): Topology {
   const topic = options.topic ?? 'personnages';
-  const names = {
-    deadLetterTopic: `${topic}-dead-letter`,
-    deadLetterInspect: `${topic}-dead-letter-inspect`,
-    archive: 'archive',
-    notify: 'notify',
-    ...options.names,
-  };
+  const names = { ...topologyNames(topic), ...options.names };
   const maxDeliveryAttempts =
     options.maxDeliveryAttempts ?? MAX_DELIVERY_ATTEMPTS[options.target];
   const problems = [

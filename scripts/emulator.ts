@@ -5,6 +5,7 @@
  * push token kept in DATA_DIR/.push-token, where the functions read it.
  * Ctrl-C or SIGTERM stops the emulator's whole process group.
  */
+import { topologyNames } from '../emulator/topology.js';
 import { loadConfig } from '../functions/core/config.js';
 import { resolvePushToken } from '../functions/core/push-token.js';
 import { runMain, UsageError } from './lib/args.js';
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
     await emulator.stop();
     return;
   }
+  const names = topologyNames(config.topic);
   console.log(
     [
       '',
@@ -62,8 +64,8 @@ async function main(): Promise<void> {
         ` (emulator ${seconds(emulator.startupMs)})`,
       `  topic ${config.topic} -> archive ${functionUrl(config, 'archive')}` +
         `/push, notify ${functionUrl(config, 'notify')}/push`,
-      `  dead letters: ${config.topic}-dead-letter` +
-        ` (pull: ${config.topic}-dead-letter-inspect)`,
+      `  dead letters: ${names.deadLetterTopic}` +
+        ` (pull: ${names.deadLetterInspect})`,
       '',
       'Start the functions in other terminals:',
       '  npm run function -- ingest   (or archive, notify)',

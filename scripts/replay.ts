@@ -2,9 +2,11 @@
  * `npm run replay`: publishes past events to the topic again, from the
  * archive file or from the dead-letter subscription. See USAGE.
  */
+
 import { join } from 'node:path';
 import type { PubSub } from '@google-cloud/pubsub';
 import { z } from 'zod';
+import { topologyNames } from '../emulator/topology.js';
 import { ARCHIVE_FILE } from '../functions/archive/file-store.js';
 import {
   type Config,
@@ -150,7 +152,8 @@ async function fromDeadLetter(
   config: Readonly<Config>,
   topic: string,
 ): Promise<void> {
-  const subscription = args.subscription ?? `${topic}-dead-letter-inspect`;
+  const subscription =
+    args.subscription ?? topologyNames(topic).deadLetterInspect;
   await withTopic(config, topic, async (pubsub) => {
     const [exists] = await pubsub.subscription(subscription).exists();
     if (!exists) {

@@ -1,3 +1,4 @@
+import { topologyNames } from '../../emulator/topology.js';
 import {
   audienceCommand,
   type DeployArgs,
@@ -8,7 +9,6 @@ import {
 } from './deploy-plan.js';
 import { projectNumberCommand, shellLine } from './gcloud.js';
 import { requiredBindings } from './iam-bindings.js';
-import { topologyIds } from './topology-ids.js';
 
 /**
  * The deployment, step by step, as the commands a person would type: the
@@ -18,7 +18,7 @@ import { topologyIds } from './topology-ids.js';
 export function deployScript(args: DeployArgs): string {
   const gcloud = (a: string[]) => shellLine('gcloud', a);
   const urls = { archive: '"$ARCHIVE_URL"', notify: '"$NOTIFY_URL"' };
-  const ids = topologyIds(args.topic);
+  const names = topologyNames(args.topic);
   const grants = requiredBindings({
     project: args.project,
     // A bash variable, set from `gcloud projects describe` below.
@@ -26,8 +26,8 @@ export function deployScript(args: DeployArgs): string {
     projectNumber: '${PROJECT_NUMBER}',
     region: args.region,
     pushServiceAccount: args.pushServiceAccount,
-    deadLetterTopic: ids.deadLetterTopic,
-    pushSubscriptions: ids.pushSubscriptions,
+    deadLetterTopic: names.deadLetterTopic,
+    pushSubscriptions: [names.archive, names.notify],
     functions: ['archive', 'notify'],
   }).filter((b) => b.role !== 'roles/run.invoker');
   return [

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { signalGroup } from '../../emulator/process-group.js';
 import type { FunctionName } from '../../functions/core/runtime.js';
 import { REPO_ROOT } from './local-run.js';
 
@@ -92,18 +93,10 @@ export class ServerProcess {
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const pid = this.pid;
     if (pid === undefined) return;
-    kill(-pid, signal);
-    const timer = setTimeout(() => kill(-pid, 'SIGKILL'), 5_000);
+    signalGroup(pid, signal);
+    const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), 5_000);
     await this.#exited;
     clearTimeout(timer);
-  }
-}
-
-function kill(target: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(target, signal);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
   }
 }
 
