@@ -16,7 +16,6 @@ import { openFileStore } from './file-store.js';
 export async function buildArchive(config: Config): Promise<FunctionRuntime> {
   const log = createLogger({
     service: 'archive',
-    projectId: config.projectId,
     level: config.logLevel,
   });
   const pushAuth = await resolvePushAuth(config);

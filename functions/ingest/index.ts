@@ -23,7 +23,6 @@ export async function buildIngest(config: Config): Promise<FunctionRuntime> {
   }
   const log = createLogger({
     service: 'ingest',
-    projectId: config.projectId,
     level: config.logLevel,
   });
   const publisher = createTopicPublisher(createPubSub(config), config.topic, {

@@ -94,7 +94,6 @@ export async function openNotify(
 export async function buildNotify(config: Config): Promise<FunctionRuntime> {
   const log = createLogger({
     service: 'notify',
-    projectId: config.projectId,
     level: config.logLevel,
   });
   if (config.production) {

@@ -50,7 +50,6 @@ export function captureLog(): {
   const lines: Record<string, unknown>[] = [];
   const log = createLogger({
     service: 'archive',
-    projectId: 'relais-test',
     level: 'debug',
     destination: {
       write(line: string) {

@@ -233,7 +233,6 @@ export function logSink() {
   const lines: string[] = [];
   const log = createLogger({
     service: 'ingest',
-    projectId: 'relais-test',
     destination: { write: (line: string) => lines.push(line) },
   });
   return { log, text: () => lines.join('') };
