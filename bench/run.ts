@@ -6,9 +6,11 @@
  * free ports, with a temporary DATA_DIR) and stops it all by process
  * group. A script, not a test: CI does not run it.
  */
+import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { z } from 'zod';
 import { parseCommandLine, runMain } from '../scripts/lib/args.js';
 import { onShutdownSignal, REPO_ROOT } from '../scripts/lib/local-run.js';
@@ -20,16 +22,20 @@ import { describeMachine } from './lib/machine.js';
 import { type BenchResults, checkGoals, renderMarkdown } from './lib/report.js';
 import { measureStartup } from './lib/startup.js';
 
-const USAGE = `usage: npm run bench -- [--quick] [--out DIR] [--render]
+const USAGE = `usage: npm run bench -- [--quick] [--tsx] [--out DIR] [--render]
 
   --quick   one short run of each measurement (about 2 minutes), for a
             quick look; the full run takes about 6 minutes
+  --tsx     run the functions under tsx, as npm start does; by default
+            they run compiled (npm run build first), as Cloud Run runs them
   --out     where results.json and RESULTS.md go (default bench/)
   --render  measure nothing: write RESULTS.md again from results.json
             and bench/NOTES.md (after editing the notes)
 
 The load generator runs in this process, on the same machine as what it
 measures: on a 2-core machine they compete for the CPU (see RESULTS.md).`;
+
+const execFileAsync = promisify(execFile);
 
 const FULL = {
   connections: 50,
@@ -64,11 +70,13 @@ async function main(): Promise<void> {
       quick: { type: 'boolean', default: false },
       out: { type: 'string' },
       render: { type: 'boolean', default: false },
+      tsx: { type: 'boolean', default: false },
     },
     z.object({
       quick: z.boolean(),
       out: z.string().optional(),
       render: z.boolean(),
+      tsx: z.boolean(),
     }),
   );
   const settings = args.quick ? QUICK : FULL;
@@ -87,7 +95,14 @@ async function main(): Promise<void> {
   const began = Date.now();
   const machine = await describeMachine();
   say(`${machine.cpuModel}, ${machine.cores} cores, ${machine.emulator}`);
-  const ctx = await openContext(say);
+  const runtime = args.tsx ? 'tsx' : 'compiled';
+  if (runtime === 'compiled') {
+    say('npm run build: the functions run compiled, as deployed');
+    await execFileAsync('npm', ['run', '--silent', 'build'], {
+      cwd: REPO_ROOT,
+    });
+  }
+  const ctx = await openContext(say, runtime);
   onShutdownSignal(() => {
     say('interrupted: stopping everything');
     void ctx.close().finally(() => process.exit(130));
@@ -120,7 +135,8 @@ async function main(): Promise<void> {
     const measured = { ingest, endToEnd, archive, startup, peakRssMiB };
     const results: BenchResults = {
       date: new Date().toISOString(),
-      command: `npm run bench${args.quick ? ' -- --quick' : ''}`,
+      command: `npm run bench${flags(args)}`,
+      runtime,
       machine: {
         ...machine,
         loadAverage: { ...machine.loadAverage, end: loadavg()[0] ?? 0 },
@@ -153,6 +169,12 @@ async function main(): Promise<void> {
 /** The hand-written analysis appended to RESULTS.md, if any. */
 function notes(): Promise<string> {
   return readFile(join(REPO_ROOT, 'bench/NOTES.md'), 'utf8').catch(() => '');
+}
+
+/** The command line's flags as the report repeats them. */
+function flags(args: { quick: boolean; tsx: boolean }): string {
+  const given = [args.quick && '--quick', args.tsx && '--tsx'].filter(Boolean);
+  return given.length > 0 ? ` -- ${given.join(' ')}` : '';
 }
 
 function max(...values: (number | undefined)[]): number | undefined {

@@ -11,17 +11,28 @@ import {
 import { createPubSub } from '../../functions/core/pubsub.js';
 import type { FunctionName } from '../../functions/core/runtime.js';
 import { PORT_VARIABLE } from '../../functions/core/runtime.js';
-import {
-  functionProcess,
-  ServerProcess,
-} from '../../scripts/lib/function-process.js';
+import { ServerProcess } from '../../scripts/lib/function-process.js';
 
 export const HOST = '127.0.0.1';
 export const PROJECT = 'relais-bench';
 export const PUSH_TOKEN = 'bench-push-token-not-a-secret';
 
+/** The local server's entry in each runtime. */
+const SERVER: Record<BenchRuntime, string> = {
+  compiled: 'dist/functions/server.js',
+  tsx: 'functions/server.ts',
+};
+
+/**
+ * How the functions run: `compiled` is `node dist/functions/server.js`,
+ * the JavaScript `npm run build` makes and Cloud Run runs; `tsx` is
+ * `node --import tsx functions/server.ts`, as `npm start` runs them.
+ */
+export type BenchRuntime = 'compiled' | 'tsx';
+
 /** What every measurement shares: one fresh emulator and a scratch dir. */
 export interface BenchContext {
+  runtime: BenchRuntime;
   emulator: EmulatorHandle;
   pubsub: PubSub;
   /** Removed when the benchmark ends. */
@@ -37,6 +48,7 @@ export interface BenchContext {
 /** Starts the emulator on a free port, with a client and a temp dir. */
 export async function openContext(
   say: (line: string) => void,
+  runtime: BenchRuntime = 'compiled',
 ): Promise<BenchContext> {
   const root = await mkdtemp(join(tmpdir(), 'relais-bench-'));
   const emulator = await startEmulator({
@@ -50,6 +62,7 @@ export async function openContext(
   });
   const processes = new Set<ServerProcess>();
   return {
+    runtime,
     emulator,
     pubsub,
     root,
@@ -72,16 +85,20 @@ export function uniqueId(prefix: string): string {
 /**
  * A function process on a free port, against the context's emulator, its
  * output dropped (logs still go through pino at `info`, as in production).
+ * `nodeFlags` go to Node before the script (`--cpu-prof`, say).
  */
 export async function benchFunction(
   ctx: BenchContext,
   name: FunctionName,
   env: Record<string, string>,
+  nodeFlags: readonly string[] = [],
 ): Promise<ServerProcess> {
   const port = await freePort();
   const variable = PORT_VARIABLE[name];
-  const server = functionProcess(name, {
+  const compiled = ctx.runtime === 'compiled';
+  const server = new ServerProcess(name, [SERVER[ctx.runtime], name], {
     url: `http://${HOST}:${port}`,
+    nodeArgs: compiled ? nodeFlags : [...nodeFlags, '--import', 'tsx'],
     env: {
       PUBSUB_EMULATOR_HOST: ctx.emulator.host,
       PUBSUB_PROJECT_ID: PROJECT,

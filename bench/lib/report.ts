@@ -1,4 +1,5 @@
 import type { ArchiveCost } from './archive-cost.js';
+import type { BenchRuntime } from './context.js';
 import type { EndToEndResult, FlowFigures } from './end-to-end.js';
 import type { HttpFigures, IngestResult } from './ingest-throughput.js';
 import type { Machine } from './machine.js';
@@ -9,6 +10,8 @@ import { round, type Spread } from './stats.js';
 export interface BenchResults {
   date: string;
   command: string;
+  /** How the functions ran: compiled JS (as deployed) or under tsx. */
+  runtime: BenchRuntime;
   machine: Machine;
   settings: Record<string, number | boolean>;
   ingest: IngestResult;
@@ -29,7 +32,10 @@ export interface Goal {
 
 /** The goals, checked against the medians. */
 export function checkGoals(
-  r: Omit<BenchResults, 'goals' | 'date' | 'command' | 'machine' | 'settings'>,
+  r: Omit<
+    BenchResults,
+    'goals' | 'date' | 'command' | 'runtime' | 'machine' | 'settings'
+  >,
 ): Goal[] {
   const goal = (name: string, value: number, target: string, met: boolean) =>
     ({ name, value: round(value), target, met }) satisfies Goal;
@@ -116,6 +122,12 @@ function flowRow(name: string, f: FlowFigures): string {
   );
 }
 
+const RUNTIME: Record<BenchRuntime, string> = {
+  compiled:
+    'compiled (`npm run build`, `node dist/functions/server.js`), as deployed',
+  tsx: 'under tsx (`node --import tsx functions/server.ts`), as `npm start` runs them',
+};
+
 /** RESULTS.md: the machine, then every figure beside its ceiling. */
 export function renderMarkdown(r: BenchResults, notes: string): string {
   const m = r.machine;
@@ -135,6 +147,7 @@ measured in the same run. Raw numbers: \`bench/results.json\`.
 | Node | ${m.node} |
 | Pub/Sub emulator | ${m.emulator} |
 | Commit | ${m.commit} |
+| Functions run | ${RUNTIME[r.runtime ?? 'tsx']} |
 ${row(
   'Load average (1 min) at start / end, other work included',
   `${m.loadAverage.start.toFixed(2)} / ${m.loadAverage.end?.toFixed(2) ?? '?'}`,

@@ -13,6 +13,11 @@ export interface FunctionProcessOptions {
   onLine?: (line: string) => void;
   /** How long `start()` waits for `/healthz` (default 30 s). */
   startTimeoutMs?: number;
+  /**
+   * Node's flags before the script; `--import tsx` when absent. Compiled
+   * JS runs with `[]` (and `--cpu-prof` is refused in NODE_OPTIONS).
+   */
+  nodeArgs?: readonly string[];
 }
 
 /**
@@ -49,7 +54,7 @@ export class ServerProcess {
     const { onLine } = this.options;
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', ...this.command],
+      [...(this.options.nodeArgs ?? ['--import', 'tsx']), ...this.command],
       {
         cwd: REPO_ROOT,
         env: { ...process.env, ...this.options.env },
