@@ -9,7 +9,11 @@ import {
   resolveCommand,
 } from './install.js';
 import { isPortInUse } from './ports.js';
-import { groupStopper, signalGroup } from './process-group.js';
+import {
+  groupStopper,
+  type ProcessExit,
+  signalGroup,
+} from './process-group.js';
 import { redactToken } from './redact.js';
 
 export { EmulatorNotInstalledError, INSTALL_HINT } from './install.js';
@@ -72,7 +76,7 @@ export interface EmulatorHandle {
   /** The emulator's last output lines (up to 40), for error reports. */
   recentOutput(): string[];
   /** Settles when the emulator's main process exits, for whatever reason. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  exited: Promise<ProcessExit>;
   /**
    * Stops the whole process group (SIGTERM, then SIGKILL after the grace
    * period) and resolves once no process of the group is left. Idempotent.
@@ -112,10 +116,7 @@ export async function startEmulator(
     env,
   });
   const tail = collectOutput(child, log);
-  const exited = new Promise<{
-    code: number | null;
-    signal: NodeJS.Signals | null;
-  }>((resolve) => {
+  const exited = new Promise<ProcessExit>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
   const spawned = await new Promise<Error | undefined>((resolve) => {
@@ -175,12 +176,10 @@ export async function startEmulator(
 
 async function waitUntilReady(
   url: string,
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>,
+  exited: Promise<ProcessExit>,
   timeoutMs: number,
-): Promise<
-  'ready' | 'timeout' | { code: number | null; signal: NodeJS.Signals | null }
-> {
-  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+): Promise<'ready' | 'timeout' | ProcessExit> {
+  let exit: ProcessExit | undefined;
   void exited.then((e) => {
     exit = e;
   });

@@ -1,5 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** How a child process ended, as its 'exit' event tells it. */
+export interface ProcessExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
 /** True while any process of group `pgid` exists. */
 export function isGroupAlive(pgid: number): boolean {
   try {
