@@ -4,15 +4,13 @@
  * processes (`functions/server.ts`), waits until each answers `/healthz`,
  * then prints the URLs and a curl to try.
  *
- * Ctrl-C or SIGTERM stops everything (functions by pid, the emulator by
- * process group) and exits 0. A function that dies on its own is started
+ * Ctrl-C or SIGTERM stops everything (each function and the emulator by
+ * its process group) and exits 0. A function that dies on its own is started
  * again (Pub/Sub redelivers what it missed); one that keeps dying, or the
  * emulator dying (its messages lived in its memory), stops everything and
  * exits 1.
  */
 
-import { type ChildProcess, spawn } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { EmulatorHandle } from '../emulator/launcher.js';
 import { type Config, loadConfig } from '../functions/core/config.js';
@@ -22,16 +20,14 @@ import {
   type FunctionName,
 } from '../functions/core/runtime.js';
 import { parseCommandLine, runMain } from './lib/args.js';
+import { functionProcess, type ServerProcess } from './lib/function-process.js';
 import {
   assertPortsFree,
   emulatorAddress,
   functionUrl,
   type LocalPubSub,
-  localHost,
   onShutdownSignal,
   PORT_VARIABLE,
-  prefixLines,
-  REPO_ROOT,
   seconds,
   startLocalPubSub,
 } from './lib/local-run.js';
@@ -46,22 +42,28 @@ The functions' JSON log lines are shown one readable line each;
 --json-logs shows them as they are written.`;
 
 const HEALTH_TIMEOUT_MS = 30_000;
-const STOP_GRACE_MS = 5_000;
-
-interface RunningFunction {
-  name: FunctionName;
-  child: ChildProcess;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
 
 /** Everything started so far, and the one way to stop it. */
 class LocalRun {
   pubsub: LocalPubSub | undefined;
-  readonly functions: RunningFunction[] = [];
-  /** Set once stopping starts, for whatever reason; start-up checks it. */
-  stopping = false;
+  readonly #stopping = new AbortController();
   /** Set by Ctrl-C or SIGTERM: stopping was asked for, not a failure. */
   interrupted = false;
+
+  constructor(readonly functions: readonly ServerProcess[]) {}
+
+  /**
+   * Aborted once stopping starts, for whatever reason: start-up checks it,
+   * and it ends the wait for the functions' `/healthz` at once.
+   */
+  get stopping(): AbortSignal {
+    return this.#stopping.signal;
+  }
+
+  /** Says that stopping has begun, before anything is stopped. */
+  beginStopping(): void {
+    this.#stopping.abort();
+  }
 
   /**
    * Stops what has been started, functions first (they may still be
@@ -69,8 +71,8 @@ class LocalRun {
    * stops once.
    */
   async stop(): Promise<void> {
-    this.stopping = true;
-    await Promise.all(this.functions.map((f) => stopFunction(f)));
+    this.beginStopping();
+    await Promise.all(this.functions.map((f) => f.stop()));
     await this.pubsub?.emulator.stop();
   }
 }
@@ -84,9 +86,9 @@ async function main(): Promise<void> {
   const format = jsonLogs ? (line: string) => line : humanLogLine;
   const began = performance.now();
   const config = loadConfig();
-  const host = localHost(config);
+  const address = emulatorAddress(config);
   await assertPortsFree([
-    emulatorAddress(config),
+    address,
     ...FUNCTION_NAMES.map((name) => ({
       host: config.host,
       port: config.ports[name],
@@ -95,17 +97,17 @@ async function main(): Promise<void> {
   ]);
   const pushToken = await resolvePushToken(config);
 
-  const run = new LocalRun();
+  const emulatorHost = `${address.host}:${address.port}`;
+  const run = new LocalRun(
+    FUNCTION_NAMES.map((name) =>
+      localFunction(name, config, emulatorHost, format),
+    ),
+  );
   let started = false;
-  // Last resort if this process exits without stopping its children (an
-  // uncaught error): they are in process groups of their own.
-  process.once('exit', () => {
-    for (const f of run.functions) signal(f.child.pid, 'SIGKILL');
-  });
   onShutdownSignal((name) => {
     console.error(`\nrelais   | ${name}: stopping everything`);
-    run.stopping = true;
     run.interrupted = true;
+    run.beginStopping();
     // During start-up, main() notices `stopping` after its current step
     // and stops what exists by then.
     if (!started) return;
@@ -122,13 +124,8 @@ async function main(): Promise<void> {
     // The functions need nothing from the emulator to start (their clients
     // connect on first use), so both start at once: the functions' imports
     // overlap the emulator's start instead of following it.
-    const address = emulatorAddress(config);
-    const emulatorHost = `${address.host}:${address.port}`;
-    for (const name of FUNCTION_NAMES) {
-      run.functions.push(startFunction(name, config, emulatorHost, format));
-    }
     const healthy = Promise.all(
-      run.functions.map((f) => waitUntilHealthy(f, config, host, run)),
+      run.functions.map((f) => f.start({ signal: run.stopping })),
     );
     // Awaited below; a failure meanwhile must not go unhandled.
     healthy.catch(() => undefined);
@@ -137,10 +134,8 @@ async function main(): Promise<void> {
     );
     const { emulator } = run.pubsub;
     await healthy;
-    if (run.stopping) return await run.stop();
-    watchForCrashes(run, (name) =>
-      startFunction(name, config, emulatorHost, format),
-    );
+    if (run.stopping.aborted) return await run.stop();
+    watchForCrashes(run);
     started = true;
     printReady(config, emulator, performance.now() - began);
   } catch (err) {
@@ -150,47 +145,36 @@ async function main(): Promise<void> {
   }
 }
 
+/** How a function's lines and notices begin: `archive  | `. */
+function linePrefix(name: string): string {
+  return `${name.padEnd(8)} | `;
+}
+
 /**
- * Runs `functions/server.ts` with Node and the tsx loader directly rather
- * than through the `tsx` command, which would put a second process between
- * this one and the server: the pid we signal is the server's.
+ * `functions/server.ts <name>` against the local emulator, its output
+ * lines prefixed with its name (stdout to stdout, stderr to stderr).
  */
-function startFunction(
+function localFunction(
   name: FunctionName,
   config: Readonly<Config>,
   emulatorHost: string,
   format: (line: string) => string,
-): RunningFunction {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'functions/server.ts', name],
-    {
-      cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        PUBSUB_EMULATOR_HOST: emulatorHost,
-        PUBSUB_PROJECT_ID: config.projectId,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // Its own process group, so Ctrl-C reaches only this script, which
-      // then stops the functions in order.
-      detached: true,
+): ServerProcess {
+  const prefix = linePrefix(name);
+  return functionProcess(name, {
+    url: functionUrl(config, name),
+    env: {
+      PUBSUB_EMULATOR_HOST: emulatorHost,
+      PUBSUB_PROJECT_ID: config.projectId,
     },
-  );
-  const prefix = `${name.padEnd(8)} | `;
-  prefixLines(child.stdout, '', (line) => console.log(prefix + format(line)));
-  prefixLines(child.stderr, '', (line) => console.error(prefix + format(line)));
-  const exited = new Promise<{
-    code: number | null;
-    signal: NodeJS.Signals | null;
-  }>((resolve) => {
-    child.once('exit', (code, sig) => resolve({ code, signal: sig }));
-    child.once('error', (err) => {
-      console.error(`${prefix}could not start: ${err.message}`);
-      resolve({ code: null, signal: null });
-    });
+    startTimeoutMs: HEALTH_TIMEOUT_MS,
+    onLine: (line, stream) => {
+      const write = stream === 'stdout' ? console.log : console.error;
+      write(prefix + format(line));
+    },
+    onStopTimeout: () =>
+      console.error(`relais   | ${name} ignored SIGTERM; killing it`),
   });
-  return { name, child, exited };
 }
 
 /** Restarts of one function within a minute before giving up. */
@@ -202,20 +186,20 @@ const MAX_RESTARTS_PER_MINUTE = 5;
  * bad setting, a broken DATA_DIR) stops the run. The emulator exiting
  * stops the run at once: the topics and messages were in its memory.
  */
-function watchForCrashes(
-  run: LocalRun,
-  restart: (name: FunctionName) => RunningFunction,
-): void {
+function watchForCrashes(run: LocalRun): void {
   const stopAll = (what: string, detail = '') => {
-    if (run.stopping) return;
+    if (run.stopping.aborted) return;
     console.error(`relais   | ${what}${detail}; stopping everything`);
     process.exitCode = 1;
     void run.stop().finally(() => process.exit(1));
   };
-  const restarts = new Map<FunctionName, number[]>();
-  const watch = (f: RunningFunction) => {
-    void f.exited.then(({ code, signal }) => {
-      if (run.stopping) return;
+  const restarts = new Map<string, number[]>();
+  const watch = (f: ServerProcess) => {
+    void f.exited.then(({ code, signal, error }) => {
+      if (run.stopping.aborted) return;
+      if (error) {
+        console.error(`${linePrefix(f.name)}could not start: ${error.message}`);
+      }
       const recent = (restarts.get(f.name) ?? []).filter(
         (at) => Date.now() - at < 60_000,
       );
@@ -226,9 +210,8 @@ function watchForCrashes(
       }
       restarts.set(f.name, [...recent, Date.now()]);
       console.error(`relais   | ${how}; starting it again`);
-      const again = restart(f.name);
-      run.functions[run.functions.indexOf(f)] = again;
-      watch(again);
+      f.launch();
+      watch(f);
     });
   };
   for (const f of run.functions) watch(f);
@@ -239,59 +222,6 @@ function watchForCrashes(
       `\n${emulator.recentOutput().join('\n')}`,
     ),
   );
-}
-
-async function waitUntilHealthy(
-  f: RunningFunction,
-  config: Readonly<Config>,
-  host: string,
-  run: LocalRun,
-): Promise<void> {
-  const url = `http://${host}:${config.ports[f.name]}/healthz`;
-  let exited = false;
-  void f.exited.then(() => {
-    exited = true;
-  });
-  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
-  while (Date.now() < deadline && !exited && !run.stopping) {
-    const ok = await fetch(url, { signal: AbortSignal.timeout(1_000) })
-      .then((res) => res.ok)
-      .catch(() => false);
-    if (ok) return;
-    await sleep(100);
-  }
-  if (run.stopping) return;
-  throw new Error(
-    exited
-      ? `${f.name} exited before answering ${url}`
-      : `${f.name} did not answer ${url} within ${HEALTH_TIMEOUT_MS} ms`,
-  );
-}
-
-async function stopFunction(f: RunningFunction): Promise<void> {
-  if (f.child.exitCode !== null || f.child.signalCode !== null) return;
-  signal(f.child.pid, 'SIGTERM');
-  let timer: NodeJS.Timeout | undefined;
-  const grace = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), STOP_GRACE_MS);
-  });
-  const outcome = await Promise.race([f.exited, grace]);
-  clearTimeout(timer);
-  if (outcome === 'late') {
-    console.error(`relais   | ${f.name} ignored SIGTERM; killing it`);
-    signal(f.child.pid, 'SIGKILL');
-    await f.exited;
-  }
-}
-
-/** Signals one process by pid; one already gone is fine. */
-function signal(pid: number | undefined, sig: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(pid, sig);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
-  }
 }
 
 function printReady(
