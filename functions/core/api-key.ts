@@ -7,11 +7,13 @@ export const secretDigest = (text: string): Buffer =>
   createHash('sha256').update(text).digest();
 
 /**
- * Whether `given` is `expected`, in time that reveals neither where they
- * differ nor the expected length: their digests are compared.
+ * A test of whether a given string is `expected`, in time that reveals
+ * neither where they differ nor the expected length: their digests are
+ * compared. The expected digest is computed once, not per request.
  */
-export function sameSecret(given: string, expected: string): boolean {
-  return timingSafeEqual(secretDigest(given), secretDigest(expected));
+export function secretMatcher(expected: string): (given: string) => boolean {
+  const digest = secretDigest(expected);
+  return (given) => timingSafeEqual(secretDigest(given), digest);
 }
 
 /** The keys a request presents: `Authorization: Bearer` and `X-API-Key`. */
@@ -35,10 +37,11 @@ export function requireApiKey(
   key: string | undefined,
   realm: string,
 ): MiddlewareHandler {
+  const matches = key === undefined ? undefined : secretMatcher(key);
   return async (c, next) => {
-    if (key !== undefined) {
+    if (matches) {
       const given = presentedApiKeys(c.req.raw.headers);
-      if (!given.some((k) => sameSecret(k, key))) {
+      if (!given.some(matches)) {
         throw problems.unauthorized(
           `Send the ${realm} API key as a Bearer token or in X-API-Key.`,
           `Bearer realm="${realm}"`,

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { sameSecret } from './api-key.js';
+import { secretMatcher } from './api-key.js';
 import { type Config, pushAuthOf } from './config.js';
 import { googleKeys, type KeySource, verifyPushToken } from './oidc.js';
 import { Problem, problems } from './problem.js';
@@ -13,9 +13,10 @@ const REALM = 'Bearer realm="pubsub-push"';
  * endpoint URL carries this secret instead.
  */
 export function requirePushToken(token: string): MiddlewareHandler {
+  const matches = secretMatcher(token);
   return async (c, next) => {
     const given = c.req.query('token');
-    if (given === undefined || !sameSecret(given, token)) {
+    if (given === undefined || !matches(given)) {
       throw problems.unauthorized(
         'This push endpoint needs the token of its subscription.',
         REALM,
