@@ -66,8 +66,8 @@ interface Pending {
 }
 
 /**
- * Appends by group commit: entries that arrive while a write and its
- * fdatasync are in flight go together into the next one, so concurrent
+ * Appends by group commit: entries that arrive while a durable write is
+ * in flight go together into the next one, so concurrent
  * pushes share a sync and the cost per event does not grow with the file.
  * Each batch is one positional write over the closing `]\n`.
  */
@@ -169,7 +169,6 @@ class FileArchiveStore implements ArchiveStore {
     try {
       if (this.#damaged) await this.#restoreClose();
       await this.file.write(Buffer.concat([...lines, CLOSE]), this.closeAt);
-      await this.file.datasync();
     } catch (cause) {
       const error = new StorageError(
         `could not write the archive: ${(cause as Error).message}`,
@@ -193,8 +192,10 @@ class FileArchiveStore implements ArchiveStore {
   }
 
   async #restoreClose(): Promise<void> {
-    await this.file.truncate(this.closeAt);
+    // The close first, then the cut: if the write fails (a full disk),
+    // the file still ends as it did instead of losing its `]`.
     await this.file.write(CLOSE, this.closeAt);
+    await this.file.truncate(this.closeAt + CLOSE.length);
     await this.file.datasync();
     this.#damaged = false;
   }

@@ -191,7 +191,6 @@ async function repairTail(
   try {
     await handle.truncate(cutAt);
     await handle.write(CLOSE, cutAt);
-    await handle.datasync();
   } finally {
     await handle.close();
   }

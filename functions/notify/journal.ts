@@ -1,11 +1,13 @@
+import { constants } from 'node:fs';
 import { type FileHandle, open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { syncDirectory } from '../core/durable-file.js';
 
 /**
- * An append-only text file of one record per line. Each append is written
- * and fsynced before it resolves, and appends are serialised, so a caller
- * that awaited `append` knows the line is on disk and whole.
+ * An append-only text file of one record per line. An append resolves once
+ * its line is on disk and whole (the file is opened with O_DSYNC, so each
+ * write returns durable). Appends that arrive while a write is in flight
+ * go together into the next one (group commit), in order.
  */
 export interface AppendLog {
   /** The complete lines found when the log was opened, oldest first. */
@@ -13,6 +15,19 @@ export interface AppendLog {
   append(line: string): Promise<void>;
   close(): Promise<void>;
 }
+
+interface Waiting {
+  line: string;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/** Append-only, created 0600 if absent, each write durable on return. */
+const APPEND_DURABLY =
+  constants.O_WRONLY |
+  constants.O_CREAT |
+  constants.O_APPEND |
+  constants.O_DSYNC;
 
 /**
  * Opens (creating) an append-only log. A last line cut short by a crash
@@ -30,14 +45,26 @@ export async function openAppendLog(path: string): Promise<AppendLog> {
   const torn = parts.pop() ?? '';
   const lines = parts.filter((line) => line !== '');
 
-  const handle: FileHandle = await open(path, 'a', 0o600);
-  const write = async (data: string): Promise<void> => {
-    await handle.write(data);
-    await handle.sync();
-  };
+  const handle: FileHandle = await open(path, APPEND_DURABLY, 0o600);
   if (text === '') await syncDirectory(dirname(path));
-  if (torn !== '') await write('\n');
-  let tail: Promise<void> = Promise.resolve();
+  if (torn !== '') await handle.write('\n');
+
+  let queue: Waiting[] = [];
+  let flushing: Promise<void> | undefined;
+  const flush = async (): Promise<void> => {
+    while (queue.length > 0) {
+      const batch = queue;
+      queue = [];
+      try {
+        await handle.write(batch.map((w) => `${w.line}\n`).join(''));
+        for (const w of batch) w.resolve();
+      } catch (err) {
+        // A failed write fails its own lines only; later appends still run.
+        for (const w of batch) w.reject(err);
+      }
+    }
+    flushing = undefined;
+  };
 
   return {
     lines,
@@ -45,13 +72,14 @@ export async function openAppendLog(path: string): Promise<AppendLog> {
       if (line.includes('\n')) {
         return Promise.reject(new Error('a log record must be one line'));
       }
-      const done = tail.then(() => write(`${line}\n`));
-      // A failed write must not block the appends queued behind it.
-      tail = done.catch(() => undefined);
+      const done = new Promise<void>((resolve, reject) => {
+        queue.push({ line, resolve, reject });
+      });
+      flushing ??= flush();
       return done;
     },
     async close() {
-      await tail;
+      await flushing;
       await handle.close();
     },
   };

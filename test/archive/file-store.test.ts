@@ -97,14 +97,16 @@ describe('file store on disk', () => {
   it('answers a storage error and leaves no trace of the failed batch', async () => {
     const dir = await tempDataDir();
     let failing = false;
+    // Every durable write fails (the batch's, and the undo's) while
+    // `failing`: a full disk.
     const store = await open(dir, silentLogger, (file) => ({
       ...file,
-      datasync: () =>
+      write: (data, position) =>
         failing
           ? Promise.reject(
               Object.assign(new Error('no space left'), { code: 'ENOSPC' }),
             )
-          : file.datasync(),
+          : file.write(data, position),
     }));
     const a = entry(1);
     const b = entry(2);

@@ -1,0 +1,41 @@
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openAppendLog } from '../../functions/notify/journal.js';
+import { tempDataDir } from './fixtures.js';
+
+describe('append log', () => {
+  it('keeps every concurrent append, whole and in call order', async () => {
+    const path = join(await tempDataDir(), 'log.txt');
+    const log = await openAppendLog(path);
+    const lines = Array.from({ length: 200 }, (_, n) => `record ${n}`);
+    await Promise.all(lines.map((line) => log.append(line)));
+    await log.close();
+    expect(await readFile(path, 'utf8')).toBe(
+      lines.map((l) => `${l}\n`).join(''),
+    );
+    expect(((await stat(path)).mode & 0o777).toString(8)).toBe('600');
+    const reopened = await openAppendLog(path);
+    expect(reopened.lines).toEqual(lines);
+    await reopened.close();
+  });
+
+  it('closes a torn last line and keeps it out of the lines read', async () => {
+    const path = join(await tempDataDir(), 'log.txt');
+    await writeFile(path, 'whole\ncut sho');
+    const log = await openAppendLog(path);
+    expect(log.lines).toEqual(['whole']);
+    await log.append('next');
+    await log.close();
+    expect(await readFile(path, 'utf8')).toBe('whole\ncut sho\nnext\n');
+  });
+
+  it('refuses a record of several lines and still takes the next', async () => {
+    const path = join(await tempDataDir(), 'log.txt');
+    const log = await openAppendLog(path);
+    await expect(log.append('a\nb')).rejects.toThrow(/one line/);
+    await log.append('c');
+    await log.close();
+    expect(await readFile(path, 'utf8')).toBe('c\n');
+  });
+});
