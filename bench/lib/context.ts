@@ -116,13 +116,21 @@ export async function benchFunction(
 /** A ceiling server (bench/ceiling-server.ts) on a free port. */
 export async function benchCeiling(
   ctx: BenchContext,
-  mode: 'http' | 'push',
+  mode: 'http' | 'publish' | 'push',
+  env: Record<string, string> = {},
 ): Promise<ServerProcess> {
   const port = await freePort();
   const server = new ServerProcess(
     `${mode} ceiling`,
     ['bench/ceiling-server.ts', mode, String(port)],
-    { url: `http://${HOST}:${port}`, env: {} },
+    {
+      url: `http://${HOST}:${port}`,
+      env: {
+        PUBSUB_EMULATOR_HOST: ctx.emulator.host,
+        PUBSUB_PROJECT_ID: PROJECT,
+        ...env,
+      },
+    },
   );
   ctx.processes.add(server);
   return server;

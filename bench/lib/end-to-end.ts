@@ -170,7 +170,7 @@ export async function measureEndToEnd(
 }
 
 /** relais's emulator topology under fresh names, pushing to `pushBase`. */
-async function applyBenchTopology(
+export async function applyBenchTopology(
   ctx: BenchContext,
   pushBase: { archive: string; notify: string },
   topic = uniqueId('bench-e2e'),
@@ -187,7 +187,7 @@ async function applyBenchTopology(
 }
 
 /** Publishes `count` events straight to the topic, batched. */
-async function publishEvents(
+export async function publishEvents(
   ctx: BenchContext,
   topicName: string,
   count: number,
@@ -264,7 +264,7 @@ async function viaCeiling(
  * Runs `send` and follows archive's and notify's files until `count` new
  * events are in both; latencies come from the events' own timestamps.
  */
-async function throughPipeline(
+export async function throughPipeline(
   files: { archive: FileFollower; notify: FileFollower },
   count: number,
   send: () => Promise<void>,

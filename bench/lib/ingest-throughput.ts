@@ -31,9 +31,13 @@ export interface HttpFigures {
 
 export interface IngestResult {
   ceiling: HttpFigures;
+  /** A bare handler that publishes each body with ingest's publisher. */
+  publishOnly: HttpFigures;
   ingest: HttpFigures;
   /** Median ingest throughput over median ceiling throughput. */
   ratio: number;
+  /** publishOnly over the ceiling: what publishing alone leaves. */
+  publishOnlyRatio: number;
   /** Every 202 of ingest (warm-up included) against what reached Pub/Sub. */
   published: { accepted: number; onTopic: number };
   ingestPeakRssMiB: number | undefined;
@@ -56,9 +60,10 @@ async function load(url: string, seconds: number, connections: number) {
 /**
  * Ingest's throughput and latency under `connections` concurrent senders,
  * against a bare Hono handler that parses the same JSON and answers 202
- * (the HTTP ceiling of this machine). Both run as processes of their
- * own; the load generator (autocannon) runs in this process and shares
- * the CPU with them. Runs alternate ceiling and ingest. Afterwards every
+ * (the HTTP ceiling of this machine), and beside a handler that only
+ * publishes each body with ingest's publisher (what publishing leaves of
+ * that ceiling). Each runs as a process of its own; the load generator (autocannon) runs in this process and shares
+ * the CPU with them. Runs alternate the three. Afterwards every
  * event ingest accepted is looked for on the topic.
  */
 export async function measureIngest(
@@ -69,21 +74,28 @@ export async function measureIngest(
   const counter = `${topic}-count`;
   await ctx.pubsub.createTopic(topic);
   await ctx.pubsub.createSubscription(topic, counter);
+  // The publish-only handler's messages go to a topic of their own, with
+  // no subscription: Pub/Sub drops them, and the count below stays ingest's.
+  await ctx.pubsub.createTopic(`${topic}-publish-only`);
   const ceiling = await benchCeiling(ctx, 'http');
+  const publishOnly = await benchCeiling(ctx, 'publish', {
+    TOPIC: `${topic}-publish-only`,
+  });
   const ingest = await benchFunction(ctx, 'ingest', {
     TOPIC: topic,
     DATA_DIR: `${ctx.root}/ingest`,
   });
   try {
-    await Promise.all([ceiling.start(), ingest.start()]);
+    const targets = { ceiling, publishOnly, ingest };
+    await Promise.all(Object.values(targets).map((t) => t.start()));
     let accepted = 0;
-    const figures = { ceiling: runs(), ingest: runs() };
+    const figures = { ceiling: runs(), publishOnly: runs(), ingest: runs() };
     const measure = async (
-      which: 'ceiling' | 'ingest',
+      which: keyof typeof targets,
       seconds: number,
       keep: boolean,
     ) => {
-      const target = which === 'ceiling' ? ceiling : ingest;
+      const target = targets[which];
       const { result, cores } = await cpuShares(
         { [which]: target.pid, emulator: ctx.emulator.pid },
         () => load(target.url, seconds, options.connections),
@@ -101,37 +113,39 @@ export async function measureIngest(
       }
     };
     ctx.say(`ingest: warm-up (${options.warmupSeconds} s each, discarded)`);
-    await measure('ceiling', options.warmupSeconds, false);
-    await measure('ingest', options.warmupSeconds, false);
+    const order = ['ceiling', 'publishOnly', 'ingest'] as const;
+    for (const which of order) {
+      await measure(which, options.warmupSeconds, false);
+    }
     for (let run = 1; run <= options.runs; run++) {
       ctx.say(`ingest: run ${run}/${options.runs}`);
-      await measure('ceiling', options.durationSeconds, true);
-      await measure('ingest', options.durationSeconds, true);
+      for (const which of order) {
+        await measure(which, options.durationSeconds, true);
+      }
     }
     const ingestPeakRssMiB = await peakRssMiB(ingest.pid ?? -1);
     ctx.say(`ingest: counting the ${accepted} accepted events on the topic`);
     const onTopic = await countOnTopic(ctx, counter, accepted);
     const ceilingFigures = summarize(figures.ceiling);
+    const publishOnlyFigures = summarize(figures.publishOnly);
     const ingestFigures = summarize(figures.ingest);
+    const perCeiling = (f: HttpFigures) =>
+      f.requestsPerSecond.median / ceilingFigures.requestsPerSecond.median;
     return {
       ceiling: ceilingFigures,
+      publishOnly: publishOnlyFigures,
       ingest: ingestFigures,
-      ratio:
-        ingestFigures.requestsPerSecond.median /
-        ceilingFigures.requestsPerSecond.median,
+      ratio: perCeiling(ingestFigures),
+      publishOnlyRatio: perCeiling(publishOnlyFigures),
       published: { accepted, onTopic },
       ingestPeakRssMiB,
     };
   } finally {
-    await Promise.all([ceiling.stop(), ingest.stop()]);
-    await ctx.pubsub
-      .subscription(counter)
-      .delete()
-      .catch(() => undefined);
-    await ctx.pubsub
-      .topic(topic)
-      .delete()
-      .catch(() => undefined);
+    await Promise.all([ceiling.stop(), publishOnly.stop(), ingest.stop()]);
+    const quiet = () => undefined;
+    await ctx.pubsub.subscription(counter).delete().catch(quiet);
+    await ctx.pubsub.topic(topic).delete().catch(quiet);
+    await ctx.pubsub.topic(`${topic}-publish-only`).delete().catch(quiet);
   }
 }
 

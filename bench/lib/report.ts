@@ -169,9 +169,14 @@ ${r.goals
 | Target | Answers/s | p50 | p99 | Failures | CPU (cores) |
 |---|---|---|---|---|---|
 ${httpRow('HTTP ceiling (bare Hono, 202)', r.ingest.ceiling)}
-${httpRow('ingest (publishes every event)', r.ingest.ingest)}
+${r.ingest.publishOnly ? `${httpRow("publish only (bare Hono, publishes with ingest's publisher, 202)", r.ingest.publishOnly)}\n` : ''}${httpRow('ingest (publishes every event)', r.ingest.ingest)}
 
-Ratio ${round(r.ingest.ratio)}. Ingest answered 202 to
+Ratio ${round(r.ingest.ratio)}${
+    r.ingest.publishOnly
+      ? `; the publish-only handler reached ${round(r.ingest.publishOnlyRatio)} of the
+ceiling, and ingest ${round(r.ingest.ingest.requestsPerSecond.median / r.ingest.publishOnly.requestsPerSecond.median)} of the publish-only handler`
+      : ''
+  }. Ingest answered 202 to
 ${r.ingest.published.accepted} webhooks (warm-up included); ${r.ingest.published.onTopic}
 distinct event ids reached the topic (more when requests cut off at the
 end of a run were published without their answer being counted).
