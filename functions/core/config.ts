@@ -70,6 +70,7 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9_-]{16,128}$/, 'must be 16 to 128 URL-safe characters')
     .optional(),
   PUBLISH_TIMEOUT_MS: positiveInt.max(60_000).default(5_000),
+  PUBLISH_BATCH_DELAY_MS: z.coerce.number().int().min(0).max(1_000).default(1),
   LOG_LEVEL: z
     .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
     .default('info'),
@@ -137,6 +138,12 @@ export interface Config {
   dataDir: string;
   pushToken: string | undefined;
   publishTimeoutMs: number;
+  /**
+   * How long ingest's publisher waits to fill a batch. Each webhook's 202
+   * waits for its publish, so this is latency added to every webhook, and
+   * with few senders in flight it bounds throughput (bench/NOTES.md).
+   */
+  publishBatchDelayMs: number;
   logLevel: string;
   production: boolean;
   maxBodyBytes: number;
@@ -206,6 +213,7 @@ export function loadConfig(
     dataDir: e.DATA_DIR,
     pushToken: e.PUSH_TOKEN,
     publishTimeoutMs: e.PUBLISH_TIMEOUT_MS,
+    publishBatchDelayMs: e.PUBLISH_BATCH_DELAY_MS,
     logLevel: e.LOG_LEVEL,
     production,
     maxBodyBytes: e.MAX_BODY_BYTES,

@@ -27,6 +27,7 @@ export async function buildIngest(config: Config): Promise<FunctionRuntime> {
   });
   const publisher = createTopicPublisher(createPubSub(config), config.topic, {
     timeoutMs: config.publishTimeoutMs,
+    maxBatchDelayMs: config.publishBatchDelayMs,
   });
   try {
     const app = createIngestApp({

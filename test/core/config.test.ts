@@ -13,12 +13,19 @@ describe('loadConfig', () => {
       production: false,
       maxBodyBytes: 65_536,
       ingestApiKeys: [],
+      publishBatchDelayMs: 1,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
 
   it('does not default to the emulator on Cloud Run', () => {
     expect(loadConfig({ K_SERVICE: 'archive' }).emulatorHost).toBeUndefined();
+  });
+
+  it('takes a publish batch delay of 0 (publish at once)', () => {
+    expect(
+      loadConfig({ PUBLISH_BATCH_DELAY_MS: '0' }).publishBatchDelayMs,
+    ).toBe(0);
   });
 
   it('treats an empty variable as unset', () => {
@@ -43,6 +50,9 @@ describe('loadConfig', () => {
     ['PUBSUB_PROJECT_ID', 'Bad_Project'],
     ['LOG_LEVEL', 'loud'],
     ['PUSH_TOKEN', 'short'],
+    ['PUBLISH_BATCH_DELAY_MS', '-1'],
+    ['PUBLISH_BATCH_DELAY_MS', '1001'],
+    ['PUBLISH_BATCH_DELAY_MS', '2.5'],
   ])('stops on a bad %s, naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);
