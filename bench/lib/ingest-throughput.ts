@@ -46,7 +46,7 @@ export interface IngestResult {
 const BODY = JSON.stringify({ nom: 'Banc Dessai', score: 77 });
 
 /** `connections` clients posting the same webhook for `seconds`. */
-async function load(url: string, seconds: number, connections: number) {
+export async function load(url: string, seconds: number, connections: number) {
   return autocannon({
     url: `${url}/webhook/personnage`,
     method: 'POST',
@@ -178,7 +178,7 @@ function summarize(r: ReturnType<typeof runs>): HttpFigures {
  * Distinct event ids on a pull subscription of the topic: pulls until
  * `expected` are seen, or nothing new came for 3 s.
  */
-async function countOnTopic(
+export async function countOnTopic(
   ctx: BenchContext,
   subscriptionName: string,
   expected: number,
