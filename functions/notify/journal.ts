@@ -7,7 +7,9 @@ import { syncDirectory } from '../core/durable-file.js';
  * An append-only text file of one record per line. An append resolves once
  * its line is on disk and whole (the file is opened with O_DSYNC, so each
  * write returns durable). Appends that arrive while a write is in flight
- * go together into the next one (group commit), in order.
+ * go together into the next one (group commit), in order. A write that
+ * fails, or stops short (a full disk), is cut back off the file before its
+ * appends are rejected, so no later line is glued to a fragment.
  */
 export interface AppendLog {
   /** The complete lines found when the log was opened, oldest first. */
@@ -47,7 +49,10 @@ export async function openAppendLog(path: string): Promise<AppendLog> {
 
   const handle: FileHandle = await open(path, APPEND_DURABLY, 0o600);
   if (text === '') await syncDirectory(dirname(path));
-  if (torn !== '') await handle.write('\n');
+  if (torn !== '') await writeAll(handle, Buffer.from('\n'));
+  // Where the last whole line ends: what a failed write is cut back to.
+  let end = (await handle.stat()).size;
+  let cutPending = false;
 
   let queue: Waiting[] = [];
   let flushing: Promise<void> | undefined;
@@ -55,11 +60,23 @@ export async function openAppendLog(path: string): Promise<AppendLog> {
     while (queue.length > 0) {
       const batch = queue;
       queue = [];
+      const bytes = Buffer.from(batch.map((w) => `${w.line}\n`).join(''));
       try {
-        await handle.write(batch.map((w) => `${w.line}\n`).join(''));
+        // A cut that failed before is tried again before anything else.
+        if (cutPending) await cutBack(handle, end);
+        cutPending = false;
+        await writeAll(handle, bytes);
+        end += bytes.length;
         for (const w of batch) w.resolve();
       } catch (err) {
-        // A failed write fails its own lines only; later appends still run.
+        // A failed write fails its own lines only; later appends still run,
+        // after what it left of its lines is cut off.
+        cutPending = true;
+        await cutBack(handle, end)
+          .then(() => {
+            cutPending = false;
+          })
+          .catch(() => undefined);
         for (const w of batch) w.reject(err);
       }
     }
@@ -83,6 +100,30 @@ export async function openAppendLog(path: string): Promise<AppendLog> {
       await handle.close();
     },
   };
+}
+
+/**
+ * Writes all of `bytes` at the end of the file: a write may stop short
+ * (a full disk, a file size limit) without an error; the rest is written
+ * again, and a write that makes no progress is an error.
+ */
+async function writeAll(handle: FileHandle, bytes: Buffer): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.length) {
+    const { bytesWritten } = await handle.write(bytes, offset);
+    if (bytesWritten === 0) {
+      throw Object.assign(new Error('the disk took none of the bytes'), {
+        code: 'EIO',
+      });
+    }
+    offset += bytesWritten;
+  }
+}
+
+/** Cuts the file back to `size` bytes, durably. */
+async function cutBack(handle: FileHandle, size: number): Promise<void> {
+  await handle.truncate(size);
+  await handle.datasync();
 }
 
 /**

@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { openAppendLog } from '../../functions/notify/journal.js';
 import { tempDataDir } from './fixtures.js';
@@ -37,5 +39,36 @@ describe('append log', () => {
     await log.append('c');
     await log.close();
     expect(await readFile(path, 'utf8')).toBe('c\n');
+  });
+
+  it('cuts back a write the disk took only part of, and glues nothing to it', async () => {
+    // A file size limit of 1,024 bytes makes the kernel stop a write short,
+    // with no error, as a full disk does; the next write fails (EFBIG).
+    const path = join(await tempDataDir(), 'log.txt');
+    const child = join(import.meta.dirname, 'append-under-limit.ts');
+    const { stdout } = await promisify(execFile)('bash', [
+      '-c',
+      'ulimit -S -f 1 && exec "$0" --import tsx "$1" "$2"',
+      process.execPath,
+      child,
+      path,
+    ]);
+    const { resolved, rejected } = JSON.parse(stdout) as {
+      resolved: string[];
+      rejected: string[];
+    };
+    expect(resolved).toHaveLength(9);
+    expect(resolved.at(-1)).toBe('z');
+    expect(rejected).toHaveLength(4);
+    expect(rejected.every((r) => r.endsWith(' EFBIG'))).toBe(true);
+    // Only the resolved lines are in the file, whole: the refused batch's
+    // fragment was cut off before 'z' was written.
+    const text = await readFile(path, 'utf8');
+    expect(text).toBe(resolved.map((l) => `${l}\n`).join(''));
+    const reopened = await openAppendLog(path);
+    expect(reopened.lines).toEqual(resolved);
+    await reopened.append('after');
+    await reopened.close();
+    expect(await readFile(path, 'utf8')).toBe(`${text}after\n`);
   });
 });
