@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { readFile, unlink, writeFile } from 'node:fs/promises';
+import { link, readFile, unlink, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Another live process owns the archive file. */
 export class StoreLockedError extends Error {
@@ -15,6 +17,13 @@ const heldHere = new Set<string>();
  * and double entries. The lock holds the owner's pid; a lock whose owner
  * is gone (killed with SIGKILL, say) is taken over. Returns its release.
  *
+ * Taking over is a race when several processes start at once: each sees
+ * the dead owner, and one could remove the lock another has just made.
+ * So a taker first claims the dead owner's lock by creating
+ * `<path>.takeover-<pid>` exclusively; only the one that made it removes
+ * the lock, and only if it still names that pid. A lock file is never seen
+ * half-written: it is written aside, then linked into place.
+ *
  * A pid reused by an unrelated live process makes the lock look held:
  * start-up then fails naming the pid, and the file can be deleted by hand.
  */
@@ -24,30 +33,63 @@ export async function acquireLock(path: string): Promise<() => Promise<void>> {
     throw new StoreLockedError(`${path} is already held by this process`);
   }
   const mine = `${process.pid}\n`;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      await writeFile(path, mine, { flag: 'wx', mode: 0o600 });
+  for (let attempt = 0; attempt < 20; attempt++) {
+    if (await createExclusive(path, mine)) {
       heldHere.add(key);
       return async () => {
         heldHere.delete(key);
         const now = await readFile(path, 'utf8').catch(() => '');
         if (now === mine) await unlink(path).catch(() => undefined);
       };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    const owner = Number.parseInt(
-      await readFile(path, 'utf8').catch(() => ''),
-      10,
-    );
+    const seen = await readFile(path, 'utf8').catch(() => undefined);
+    if (seen === undefined) continue; // released meanwhile: try again
+    const owner = Number.parseInt(seen, 10);
     if (owner > 0 && owner !== process.pid && isAlive(owner)) {
       throw new StoreLockedError(
         `${path}: the archive is owned by live process ${owner}`,
       );
     }
-    await unlink(path).catch(() => undefined);
+    const claim = `${path}.takeover-${owner > 0 ? owner : 'unreadable'}`;
+    if (!(await createExclusive(claim, mine))) {
+      // Another process is taking over; if it died doing so, its claim is
+      // stale and goes (a race only if a taker dies within milliseconds).
+      const taker = Number.parseInt(
+        await readFile(claim, 'utf8').catch(() => ''),
+        10,
+      );
+      if (!(taker > 0 && isAlive(taker))) {
+        await unlink(claim).catch(() => undefined);
+      }
+      await sleep(20);
+      continue;
+    }
+    try {
+      const still = await readFile(path, 'utf8').catch(() => undefined);
+      if (still === seen) await unlink(path).catch(() => undefined);
+    } finally {
+      await unlink(claim).catch(() => undefined);
+    }
   }
   throw new StoreLockedError(`${path}: could not take the lock`);
+}
+
+/**
+ * Creates `path` holding `text`, unless it exists: written to a file of
+ * its own, then hard-linked into place (atomic, and never seen empty).
+ */
+async function createExclusive(path: string, text: string): Promise<boolean> {
+  const aside = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  await writeFile(aside, text, { flag: 'wx', mode: 0o600 });
+  try {
+    await link(aside, path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    await unlink(aside).catch(() => undefined);
+  }
 }
 
 /** True when `pid` runs; a zombie (killed, not yet reaped) does not. */
