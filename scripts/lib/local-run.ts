@@ -150,14 +150,16 @@ export function prefixLines(
 }
 
 /**
- * Calls `handler` once on the first SIGINT or SIGTERM; later ones (npm
- * forwards Ctrl-C as well, so two often arrive) are ignored while it runs.
+ * Calls `handler` once on the first SIGINT, SIGTERM or SIGHUP (the
+ * terminal closed: the children run in process groups of their own, so
+ * the hangup reaches only us); later ones (npm forwards Ctrl-C as well, so
+ * two often arrive) are ignored while it runs.
  */
 export function onShutdownSignal(
   handler: (signal: NodeJS.Signals) => void,
 ): void {
   let received = false;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {
       if (received) return;
       received = true;

@@ -168,4 +168,27 @@ describe('npm start', () => {
       expect(await isPortInUse('127.0.0.1', Number(port))).toBe(false);
     }
   });
+
+  it('stops everything when its terminal closes (SIGHUP)', async () => {
+    const env = await localEnv();
+    const script = runScript('start', [], env);
+    await waitFor(() => script.output().includes('Ctrl-C stops everything'), {
+      timeoutMs: 40_000,
+      message: 'the ready banner',
+    });
+
+    script.child.kill('SIGHUP');
+    const { code } = await script.exited;
+
+    expect(code).toBe(0);
+    expect(script.output()).toContain('SIGHUP: stopping everything');
+    for (const port of [
+      env.INGEST_PORT,
+      env.ARCHIVE_PORT,
+      env.NOTIFY_PORT,
+      env.PUBSUB_EMULATOR_HOST?.split(':')[1],
+    ]) {
+      expect(await isPortInUse('127.0.0.1', Number(port))).toBe(false);
+    }
+  });
 });
