@@ -57,7 +57,9 @@ export const PERSONNAGE_CREATED = 'personnage.created';
  */
 export const personnageEvent = z
   .object({
-    id: z.uuid(),
+    // UUIDs compare without regard to case (RFC 9562): one spelling, so
+    // that an id and its upper-case copy are the same event everywhere.
+    id: z.uuid().transform((id) => id.toLowerCase()),
     type: z.literal(PERSONNAGE_CREATED),
     nom: personnageInput.shape.nom,
     score: personnageInput.shape.score,

@@ -11,6 +11,12 @@ import { type PushMessage, parsePushEnvelope } from './push-envelope.js';
  */
 export const pushBodyLimit = limitBody(1024 * 1024);
 
+/**
+ * Refuses bytes that are not UTF-8, rather than reading them as U+FFFD:
+ * what ingest would refuse, archive and notify do not store mangled.
+ */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /** A push that carried a valid personnage event. */
 export interface ReceivedEvent {
   event: PersonnageEvent;
@@ -48,9 +54,17 @@ export async function readPushedEvent(c: Context): Promise<ReceivedEvent> {
     );
   }
   const { message } = envelope;
+  let text: string;
+  try {
+    text = UTF8.decode(message.data);
+  } catch {
+    throw poison(message, [
+      { path: 'message.data', message: 'not UTF-8 after base64 decoding' },
+    ]);
+  }
   let data: unknown;
   try {
-    data = JSON.parse(message.data.toString('utf8'));
+    data = JSON.parse(text);
   } catch {
     throw poison(message, [
       { path: 'message.data', message: 'not JSON after base64 decoding' },

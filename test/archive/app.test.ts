@@ -120,6 +120,16 @@ describe('POST /push', () => {
     expect(await readArchive(dir)).toHaveLength(1);
   });
 
+  it('takes an event id in upper case as the same event', async () => {
+    const { push, dir } = await archiveApp();
+    await push(pushBody({ ...event, id: event.id.toUpperCase() }, '1'));
+
+    const res = await push(pushBody(event, '2'));
+
+    expect(res.status).toBe(204);
+    expect((await readArchive(dir)).map((e) => e.id)).toEqual([event.id]);
+  });
+
   it.each([
     ['a body that is not JSON', 400, 'not json', undefined],
     ['a body that is not a push', 400, JSON.stringify({ hello: 1 }), undefined],

@@ -65,6 +65,25 @@ const cases: Case[] = [
     fields: ['message.data.score'],
   },
   {
+    name: 'a push whose data is not UTF-8',
+    method: 'POST',
+    path: push,
+    body: json({
+      ...envelope(personnage('Naruto', 85)),
+      message: {
+        ...envelope(personnage('Naruto', 85)).message,
+        // "Naruto" with an é in Latin-1 (0xE9), invalid in UTF-8.
+        data: Buffer.from([
+          ...Buffer.from('{"nom":"Naru'),
+          0xe9,
+          ...Buffer.from('to"}'),
+        ]).toString('base64'),
+      },
+    }),
+    status: 422,
+    fields: ['message.data'],
+  },
+  {
     name: 'GET on /push',
     method: 'GET',
     path: push,
