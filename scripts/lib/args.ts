@@ -54,10 +54,21 @@ export function parseCommandLine<S extends z.ZodType>(
 }
 
 /**
- * Runs a script's main: a `UsageError` prints the usage and exits 2, any
- * other error prints its message (not a stack) and exits 1.
+ * Runs a script's main: `--help` or `-h` anywhere before a `--` prints the
+ * usage and exits 0 without running it; a `UsageError` prints the usage
+ * and exits 2, any other error prints its message (not a stack) and
+ * exits 1.
  */
-export function runMain(usage: string, main: () => Promise<void>): void {
+export function runMain(
+  usage: string,
+  main: () => Promise<void>,
+  argv: readonly string[] = process.argv.slice(2),
+): void {
+  const options = argv.slice(0, argv.indexOf('--') >>> 0);
+  if (options.includes('--help') || options.includes('-h')) {
+    console.log(usage);
+    return;
+  }
   main().catch((err: unknown) => {
     if (err instanceof UsageError) {
       console.error(`${err.message}\n\n${usage}`);

@@ -33,6 +33,22 @@ describe('script errors', () => {
   });
 
   it.each([
+    ['scripts/start.ts', '--help'],
+    ['scripts/emulator.ts', '--help'],
+    ['scripts/topology.ts', '-h'],
+    ['scripts/check-archive.ts', '--help'],
+    ['scripts/function.ts', '--help'],
+    ['scripts/send-webhooks.ts', '--help'],
+    ['scripts/provision.ts', '--help'],
+    ['bench/run.ts', '--help'],
+  ])('%s %s prints the usage and exits 0', async (script, flag) => {
+    const run = runScript(script, [flag]);
+
+    expect((await run.exited).code).toBe(0);
+    expect(run.output()).toMatch(/^usage: npm (start|run [\w:]+)/);
+  });
+
+  it.each([
     ['scripts/replay.ts', ['--from', 'dead-letter']],
     ['scripts/replay.ts', ['--from', 'archive']],
     ['scripts/publish.ts', ['--count', '1']],
