@@ -13,6 +13,7 @@ import {
 import { createPubSub } from '../functions/core/pubsub.js';
 import { publishWithin, toMessage } from '../functions/ingest/publish.js';
 import {
+  loadCount,
   loadFlags,
   loadSchema,
   parseCommandLine,
@@ -23,7 +24,9 @@ import { loadPersonnages } from './lib/personnages.js';
 import { ensureTopicReachable } from './lib/pubsub-probe.js';
 
 const USAGE = `usage: npm run publish -- [options]
-  -n, --count N               events to publish (default 10)
+  -n, --count N               events to publish (default: each record of
+                              --file once, else 10; a larger count goes
+                              round the records again)
   -c, --concurrency N         publishes in flight (default 10)
   -r, --rate N                publishes per second at most (default: no limit)
   -f, --file PATH             JSON array or NDJSON of {nom, score} (default: built-in set)
@@ -54,6 +57,7 @@ async function main(): Promise<void> {
   }
   const topicName = args.topic ?? config.topic;
   const personnages = await loadPersonnages(args.file);
+  const count = loadCount(args, personnages.length);
   const pubsub = createPubSub(config);
   try {
     await ensureTopicReachable(pubsub, config, topicName);
@@ -72,7 +76,7 @@ async function main(): Promise<void> {
     const stop = new AbortController();
     const result = await runLoad(
       {
-        count: args.count,
+        count,
         concurrency: args.concurrency,
         rate: args.rate,
         progress: !args['no-progress'] && process.stderr.isTTY === true,
@@ -101,7 +105,7 @@ async function main(): Promise<void> {
     if (stop.signal.aborted) {
       throw new Error(
         `Pub/Sub stopped answering (${(stop.signal.reason as Error).message}) ` +
-          `after ${result.sent} of ${args.count}; is the emulator still running?`,
+          `after ${result.sent} of ${count}; is the emulator still running?`,
       );
     }
     if (result.errors.size > 0) process.exitCode = 1;

@@ -7,6 +7,7 @@ import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
 import { loadConfig } from '../functions/core/config.js';
 import {
+  loadCount,
   loadFlags,
   loadSchema,
   parseCommandLine,
@@ -18,7 +19,8 @@ import { functionUrl } from './lib/local-run.js';
 import { loadPersonnages } from './lib/personnages.js';
 
 const USAGE = `usage: npm run send -- [options]
-  -n, --count N         webhooks to send (default 10)
+  -n, --count N         webhooks to send (default: each record of --file once,
+                        else 10; a larger count goes round the records again)
   -c, --concurrency N   requests in flight (default 10)
   -r, --rate N          requests per second at most (default: no limit)
   -f, --file PATH       JSON array or NDJSON of {nom, score} (default: built-in set)
@@ -59,7 +61,7 @@ async function main(): Promise<void> {
   await probe(url);
   const result = await runLoad(
     {
-      count: args.count,
+      count: loadCount(args, personnages.length),
       concurrency: args.concurrency,
       rate: args.rate,
       progress: !args['no-progress'] && process.stderr.isTTY === true,

@@ -10,7 +10,7 @@ const count = z.coerce.number().int().min(1).max(10_000_000);
 
 /** The options every load script shares, validated. */
 export const loadFlags = {
-  count: { type: 'string', short: 'n', default: '10' },
+  count: { type: 'string', short: 'n' },
   concurrency: { type: 'string', short: 'c', default: '10' },
   rate: { type: 'string', short: 'r' },
   file: { type: 'string', short: 'f' },
@@ -19,13 +19,25 @@ export const loadFlags = {
 } as const satisfies ParseArgsConfig['options'];
 
 export const loadSchema = z.object({
-  count,
+  count: count.optional(),
   concurrency: z.coerce.number().int().min(1).max(1000),
   rate: z.coerce.number().positive().optional(),
   file: z.string().optional(),
   'no-progress': z.boolean(),
   help: z.boolean(),
 });
+
+/**
+ * How many a load script sends: `--count` when given; else the whole of
+ * `--file` once, or 10 from the built-in set. (A count beyond the records
+ * goes round them again.)
+ */
+export function loadCount(
+  args: { count?: number | undefined; file?: string | undefined },
+  records: number,
+): number {
+  return args.count ?? (args.file === undefined ? 10 : records);
+}
 
 /**
  * Parses argv with `node:util` and validates the values with a zod schema,

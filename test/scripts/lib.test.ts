@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  loadCount,
   loadFlags,
   loadSchema,
   parseCommandLine,
@@ -31,6 +32,15 @@ describe('parseCommandLine', () => {
     const args = parse(['--count', '5', '-c', '2']);
     expect(args).toMatchObject({ count: 5, concurrency: 2 });
     expect(args.rate).toBeUndefined();
+  });
+
+  it.each([
+    [[], 10],
+    [['--file', 'p.ndjson'], 2],
+    [['--file', 'p.ndjson', '--count', '5'], 5],
+    [['--count', '1'], 1],
+  ])('sends %j: %i (a file once by default)', (argv, expected) => {
+    expect(loadCount(parse(argv), 2)).toBe(expected);
   });
 
   it.each([
