@@ -7,7 +7,13 @@
  * group. A script, not a test: CI does not run it.
  */
 import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import {
+  access,
+  constants,
+  mkdir,
+  readFile,
+  writeFile,
+} from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -91,6 +97,9 @@ async function main(): Promise<void> {
     );
     return;
   }
+  // Made (and checked writable) now, not after minutes of measuring.
+  await mkdir(out, { recursive: true });
+  await access(out, constants.W_OK);
   const say = (line: string) => console.error(`bench | ${line}`);
   const began = Date.now();
   const machine = await describeMachine();

@@ -13,6 +13,7 @@ import {
   assertPortsFree,
   emulatorAddress,
   functionUrl,
+  lastWords,
   onShutdownSignal,
   seconds,
   startLocalPubSub,
@@ -77,8 +78,8 @@ async function main(): Promise<void> {
   const exit = await emulator.exited;
   if (!stopping) {
     console.error(
-      `error: the emulator exited unexpectedly (${exit.code ?? exit.signal})\n` +
-        emulator.recentOutput().join('\n'),
+      `error: the emulator exited unexpectedly (${exit.code ?? exit.signal})` +
+        lastWords(exit.code, emulator.recentOutput()),
     );
     await emulator.stop().catch(() => undefined);
     process.exitCode = 1;

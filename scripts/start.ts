@@ -26,6 +26,7 @@ import {
   emulatorAddress,
   functionUrl,
   type LocalPubSub,
+  lastWords,
   onShutdownSignal,
   PORT_VARIABLE,
   seconds,
@@ -219,7 +220,7 @@ function watchForCrashes(run: LocalRun): void {
   void emulator?.exited.then(({ code, signal }) =>
     stopAll(
       `the Pub/Sub emulator exited unexpectedly (${code ?? signal})`,
-      `\n${emulator.recentOutput().join('\n')}`,
+      lastWords(code, emulator.recentOutput()),
     ),
   );
 }

@@ -171,3 +171,13 @@ export function onShutdownSignal(
 export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
+
+/**
+ * What the emulator said last, when it exited by itself (killed by a
+ * signal, its old output is only noise): ten lines, marked as its own.
+ */
+export function lastWords(code: number | null, lines: string[]): string {
+  if (code === null || lines.length === 0) return '';
+  const tail = lines.slice(-10).map((line) => `\n  emulator | ${line}`);
+  return `; its last lines:${tail.join('')}\n`;
+}

@@ -14,6 +14,7 @@ import {
   runLoad,
   summarize,
 } from '../../scripts/lib/load-runner.js';
+import { lastWords } from '../../scripts/lib/local-run.js';
 import { humanLogLine } from '../../scripts/lib/log-format.js';
 import { loadPersonnages } from '../../scripts/lib/personnages.js';
 
@@ -168,5 +169,20 @@ describe('humanLogLine', () => {
       'archive listening on http://x',
     );
     expect(humanLogLine('{not json')).toBe('{not json');
+  });
+});
+
+describe('lastWords', () => {
+  const lines = Array.from({ length: 40 }, (_, n) => `line ${n}`);
+
+  it('leaves out the output of an emulator killed by a signal', () => {
+    expect(lastWords(null, lines)).toBe('');
+  });
+
+  it('shows the last ten lines of an emulator that exited by itself', () => {
+    const words = lastWords(1, lines);
+    expect(words.split('\n').filter((l) => l.includes('emulator |'))).toEqual(
+      lines.slice(-10).map((l) => `  emulator | ${l}`),
+    );
   });
 });
