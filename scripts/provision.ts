@@ -20,7 +20,7 @@ const USAGE = `usage: npm run provision -- --project P --region R \\
   --archive-audience AUD    OIDC audience of archive (its URL)
   --notify-audience AUD     OIDC audience of notify (its URL)
   --push-service-account E  push identity (relais-push@P.iam.gserviceaccount.com)
-  --max-delivery-attempts N before dead-lettering (10)
+  --max-delivery-attempts N before dead-lettering (20)
   --ack-deadline S          push timeout, seconds (60)
   --dry-run                 print the calls, change nothing`;
 

@@ -1,6 +1,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
 import {
+  MAX_DELIVERY_ATTEMPTS,
   PUBSUB_ACK_DEADLINE_SECONDS,
   type SubscriptionSpec,
   type Topology,
@@ -19,7 +20,10 @@ export const provisionFlags = {
   'archive-audience': { type: 'string' },
   'notify-audience': { type: 'string' },
   'push-service-account': { type: 'string' },
-  'max-delivery-attempts': { type: 'string', default: '10' },
+  'max-delivery-attempts': {
+    type: 'string',
+    default: String(MAX_DELIVERY_ATTEMPTS.pubsub),
+  },
   'ack-deadline': {
     type: 'string',
     default: String(PUBSUB_ACK_DEADLINE_SECONDS),

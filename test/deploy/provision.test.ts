@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { MAX_DELIVERY_ATTEMPTS } from '../../emulator/topology.js';
 import { createPubSub } from '../../functions/core/pubsub.js';
 import { dryRunText, provision } from '../../scripts/lib/provision.js';
 import { parseProvisionArgs } from '../../scripts/lib/provision-plan.js';
@@ -80,7 +81,10 @@ describe('provision against the emulator (same API as Pub/Sub)', () => {
     });
     expect(archive.ackDeadlineSeconds).toBe(60);
     expect(archive.retryPolicy?.maximumBackoff?.seconds).toBe('600');
-    expect(archive.deadLetterPolicy?.maxDeliveryAttempts).toBe(10);
+    expect(archive.deadLetterPolicy?.maxDeliveryAttempts).toBe(
+      MAX_DELIVERY_ATTEMPTS.pubsub,
+    );
+    expect(MAX_DELIVERY_ATTEMPTS.pubsub).toBe(20);
   });
 
   it('updates a drifted subscription in place and changes nothing twice', async () => {
