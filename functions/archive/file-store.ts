@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { syncDirectory } from '../core/durable-file.js';
+import { acquireLock } from '../core/lock.js';
 import type { Logger } from '../core/log.js';
 import {
   type AppendOutcome,
@@ -13,7 +14,6 @@ import {
 } from './entry.js';
 import type { EntryIndex } from './entry-index.js';
 import { CLOSE, entryLine, MAX_BATCH_BYTES } from './layout.js';
-import { acquireLock } from './lock.js';
 import { readEntries } from './read-lines.js';
 import { loadArchive } from './recovery.js';
 import { openStoreFile, type StoreFile } from './store-file.js';

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../core/config.js';
+import { acquireLock } from '../core/lock.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { type PushAuth, resolvePushAuth } from '../core/push-auth.js';
 import type { FunctionRuntime } from '../core/runtime.js';
@@ -47,12 +48,22 @@ export async function openNotify(
   await mkdir(config.dataDir, { recursive: true });
   const dir = (name: string) => join(config.dataDir, name);
 
-  const store = await SubscriberStore.open(
-    dir('subscribers.json'),
-    options.health ?? DEFAULT_HEALTH,
-  );
-  const local = await LocalChannels.open(dir('notifications.txt'), log);
-  const journal = await DeliveryJournal.open(dir('deliveries.jsonl'));
+  // One notify per DATA_DIR: a second one would notify every event again.
+  const release = await acquireLock(dir('notify.lock'));
+  let store: SubscriberStore;
+  let local: LocalChannels;
+  let journal: DeliveryJournal;
+  try {
+    store = await SubscriberStore.open(
+      dir('subscribers.json'),
+      options.health ?? DEFAULT_HEALTH,
+    );
+    local = await LocalChannels.open(dir('notifications.txt'), log);
+    journal = await DeliveryJournal.open(dir('deliveries.jsonl'));
+  } catch (err) {
+    await release();
+    throw err;
+  }
   const fanout = new Fanout({
     local,
     store,
@@ -84,7 +95,9 @@ export async function openNotify(
   return {
     app,
     async close() {
-      closing ??= Promise.all([local.close(), journal.close()]);
+      closing ??= Promise.all([local.close(), journal.close()]).finally(
+        release,
+      );
       await closing;
     },
   };

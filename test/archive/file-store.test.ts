@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StorageError } from '../../functions/archive/entry.js';
 import { openFileStore } from '../../functions/archive/file-store.js';
-import { StoreLockedError } from '../../functions/archive/lock.js';
 import type { StoreFile } from '../../functions/archive/store-file.js';
+import { StoreLockedError } from '../../functions/core/lock.js';
 import { silentLogger } from '../../functions/core/log.js';
 import { defer } from '../harness/index.js';
 import {

@@ -1,6 +1,7 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { StoreLockedError } from '../../functions/core/lock.js';
 import {
   listing,
   notificationLines,
@@ -14,6 +15,16 @@ import {
 import { startReceiver } from './receiver.js';
 
 describe('notify state across a restart', () => {
+  it('lets one notify at a time use a data directory', async () => {
+    const dataDir = await tempDataDir();
+    const first = await openTestNotify({ dataDir });
+
+    await expect(openTestNotify({ dataDir })).rejects.toThrow(StoreLockedError);
+    await first.close();
+    const second = await openTestNotify({ dataDir });
+    expect((await second.app.request('/healthz')).status).toBe(200);
+  });
+
   it('keeps subscribers, switches and delivered channels', async () => {
     const dataDir = await tempDataDir();
     const before = await openTestNotify({ dataDir });

@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
-import { tempDataDir } from './fixtures.js';
 
+const tempDataDir = () => mkdtemp(join(tmpdir(), 'relais-lock-'));
 const TAKER = join(import.meta.dirname, 'take-lock.ts');
 
 /**
@@ -40,7 +41,7 @@ async function contend(path: string, count: number): Promise<string[]> {
   }
 }
 
-describe('archive lock', () => {
+describe('data directory lock', () => {
   it.each([1, 2, 3])(
     'goes to exactly one of several processes taking over a dead owner’s lock at once (round %i)',
     async () => {

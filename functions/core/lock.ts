@@ -4,7 +4,7 @@ import { link, readFile, unlink, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** Another live process owns the archive file. */
+/** Another live process owns the files this lock guards. */
 export class StoreLockedError extends Error {
   override name = 'StoreLockedError';
 }
@@ -12,9 +12,9 @@ export class StoreLockedError extends Error {
 const heldHere = new Set<string>();
 
 /**
- * Takes the lock file at `path` for this process: the file store has one
- * writer, and two processes appending to the same file would interleave
- * and double entries. The lock holds the owner's pid; a lock whose owner
+ * Takes the lock file at `path` for this process: archive's file store and
+ * notify's journals have one writer each, and two processes appending to
+ * the same files would interleave and double entries or notifications. The lock holds the owner's pid; a lock whose owner
  * is gone (killed with SIGKILL, say) is taken over. Returns its release.
  *
  * Taking over is a race when several processes start at once: each sees
@@ -47,7 +47,7 @@ export async function acquireLock(path: string): Promise<() => Promise<void>> {
     const owner = Number.parseInt(seen, 10);
     if (owner > 0 && owner !== process.pid && isAlive(owner)) {
       throw new StoreLockedError(
-        `${path}: the archive is owned by live process ${owner}`,
+        `${path}: held by live process ${owner}, which writes these files`,
       );
     }
     const claim = `${path}.takeover-${owner > 0 ? owner : 'unreadable'}`;

@@ -4,7 +4,7 @@
  * argv[2], prints `held` or `locked`, and keeps a lock it took until its
  * stdin closes.
  */
-import { acquireLock, StoreLockedError } from '../../functions/archive/lock.js';
+import { acquireLock, StoreLockedError } from '../../functions/core/lock.js';
 
 const [path = '', startAt = '0'] = process.argv.slice(2);
 while (Date.now() < Number(startAt)) {
