@@ -36,6 +36,8 @@ export interface LoadedArchive {
  * - a torn tail (bad lines at the very end, no entry after them, within
  *   the last batch's reach, as a write cut short by a crash leaves):
  *   cut off, saved to `<name>.torn-<time>.txt`, `]` restored;
+ * - a `]` line followed by at most a batch's bytes (a crash inside the
+ *   undo of a refused batch): what follows is cut and saved the same way;
  * - a valid JSON array of entries in another layout: rewritten atomically;
  * - anything else (damage with entries after it, a missing `[`): kept
  *   as found in `<name>.corrupt-<time>.json`, and the archive rewritten
@@ -77,6 +79,17 @@ export async function loadArchive(
   }
 
   const { scan } = found;
+  if (
+    scan.kind === 'open' &&
+    isCloseLine(file, scan.cutAt) &&
+    file.length - scan.cutAt <= CLOSE.length + MAX_BATCH_BYTES
+  ) {
+    // A close line with a batch's worth of bytes after it: an undo (the
+    // close written over a refused batch) cut short before its truncate.
+    // What follows was refused with a 503, never archived: it goes aside.
+    await repairTail(path, file, scan.cutAt, scan.count, log, now(), 'undo');
+    return { index: found.index, closeAt: scan.cutAt };
+  }
   if (
     scan.kind === 'open' &&
     file.length - scan.cutAt <= MAX_BATCH_BYTES &&
@@ -170,6 +183,11 @@ function indexOf(file: Buffer, log: Logger): LoadedArchive & { scan: Scan } {
   return { index, closeAt: scan.kind === 'clean' ? scan.closeAt : -1, scan };
 }
 
+/** True when a line `]` starts at `at`. */
+function isCloseLine(file: Buffer, at: number): boolean {
+  return file.subarray(at, at + CLOSE.length).equals(CLOSE);
+}
+
 async function repairTail(
   path: string,
   file: Buffer,
@@ -177,6 +195,7 @@ async function repairTail(
   kept: number,
   log: Logger,
   at: Date,
+  cause: 'torn' | 'undo' = 'torn',
 ): Promise<void> {
   const dropped = file.subarray(cutAt);
   // A tail of NULs and blanks (a power loss after the size grew) holds
@@ -196,8 +215,11 @@ async function repairTail(
   }
   log.warn(
     { path, cutAt, droppedBytes: dropped.length, keptEntries: kept, savedTo },
-    `repaired a torn tail: cut ${dropped.length} bytes after entry ` +
-      `${kept} and restored the closing bracket`,
+    cause === 'undo'
+      ? `finished an interrupted undo: cut ${dropped.length} bytes of a ` +
+          `refused batch after entry ${kept}`
+      : `repaired a torn tail: cut ${dropped.length} bytes after entry ` +
+          `${kept} and restored the closing bracket`,
   );
 }
 

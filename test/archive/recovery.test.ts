@@ -234,6 +234,32 @@ describe('file store cutting a torn tail', () => {
     expect(await store.append(entries[0] as ArchivedEntry)).toBe('duplicate');
   });
 
+  it('finishes an undo that a crash cut short, keeping no refused entry', async () => {
+    // A batch failed; its undo wrote the close over the batch's start and
+    // the process died before cutting the rest: two refused entries follow.
+    const dir = await tempDataDir();
+    const entries = [1, 2, 3, 4, 5, 6, 7].map((n) => entry(n));
+    const kept = entries.slice(0, 5);
+    const refused = `${layoutLines(entries).slice(6, 8).join('\n')}\n]\n`;
+    const intact = renderArchive(kept).subarray(0, -2).toString('utf8');
+    await writeFile(archivePath(dir), `${intact}]\n${refused.slice(2)}`);
+
+    const { store, lines } = await openWithLog(dir);
+
+    expect(await readArchive(dir)).toEqual(kept);
+    expect(lines.some((l) => l.severity === 'ERROR')).toBe(false);
+    expect((await readdir(dir)).some((f) => f.includes('corrupt'))).toBe(false);
+    const warning = lines.find((l) => l.severity === 'WARNING');
+    expect(warning?.message).toMatch(/interrupted undo/);
+    expect(await readFile(warning?.savedTo as string, 'utf8')).toBe(
+      `]\n${refused.slice(2)}`,
+    );
+    // Refused with a 503, they were never archived: redelivered, they are.
+    expect(await store.append(entries[5] as ArchivedEntry)).toBe('archived');
+    expect(await store.append(entries[6] as ArchivedEntry)).toBe('archived');
+    expect(await readArchive(dir)).toEqual(entries);
+  });
+
   it('restores a missing closing bracket in place, dropping nothing', async () => {
     const dir = await tempDataDir();
     const entries = five();
