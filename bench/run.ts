@@ -31,7 +31,7 @@ import { measureStartup } from './lib/startup.js';
 const USAGE = `usage: npm run bench -- [--quick] [--tsx] [--out DIR] [--render]
 
   --quick   one short run of each measurement (about 2 minutes), for a
-            quick look; the full run takes about 10 minutes
+            quick look; the full run takes about 5 minutes
   --tsx     run the functions under tsx, as npm start does; by default
             they run compiled (npm run build first), as Cloud Run runs them
   --out     where results.json and RESULTS.md go (default bench/)
