@@ -128,6 +128,27 @@ const RUNTIME: Record<BenchRuntime, string> = {
   tsx: 'under tsx (`node --import tsx functions/server.ts`), as `npm start` runs them',
 };
 
+const PUBLISH_ONLY =
+  "publish only (bare Hono, publishes with ingest's publisher, 202)";
+
+/** The publish-only row, absent from results older than it. */
+function publishOnlyRow(r: BenchResults): string {
+  const figures = r.ingest.publishOnly;
+  return figures ? `${httpRow(PUBLISH_ONLY, figures)}\n` : '';
+}
+
+function publishOnlySentence(r: BenchResults): string {
+  const figures = r.ingest.publishOnly;
+  if (!figures) return '';
+  const ofPublishOnly =
+    r.ingest.ingest.requestsPerSecond.median / figures.requestsPerSecond.median;
+  return (
+    `; the publish-only handler reached ${round(r.ingest.publishOnlyRatio)} ` +
+    `of the\nceiling, and ingest ${round(ofPublishOnly)} of the publish-only ` +
+    'handler'
+  );
+}
+
 /** RESULTS.md: the machine, then every figure beside its ceiling. */
 export function renderMarkdown(r: BenchResults, notes: string): string {
   const m = r.machine;
@@ -169,14 +190,9 @@ ${r.goals
 | Target | Answers/s | p50 | p99 | Failures | CPU (cores) |
 |---|---|---|---|---|---|
 ${httpRow('HTTP ceiling (bare Hono, 202)', r.ingest.ceiling)}
-${r.ingest.publishOnly ? `${httpRow("publish only (bare Hono, publishes with ingest's publisher, 202)", r.ingest.publishOnly)}\n` : ''}${httpRow('ingest (publishes every event)', r.ingest.ingest)}
+${publishOnlyRow(r)}${httpRow('ingest (publishes every event)', r.ingest.ingest)}
 
-Ratio ${round(r.ingest.ratio)}${
-    r.ingest.publishOnly
-      ? `; the publish-only handler reached ${round(r.ingest.publishOnlyRatio)} of the
-ceiling, and ingest ${round(r.ingest.ingest.requestsPerSecond.median / r.ingest.publishOnly.requestsPerSecond.median)} of the publish-only handler`
-      : ''
-  }. Ingest answered 202 to
+Ratio ${round(r.ingest.ratio)}${publishOnlySentence(r)}. Ingest answered 202 to
 ${r.ingest.published.accepted} webhooks (warm-up included); ${r.ingest.published.onTopic}
 distinct event ids reached the topic (more when requests cut off at the
 end of a run were published without their answer being counted).
