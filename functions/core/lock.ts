@@ -14,8 +14,9 @@ const heldHere = new Set<string>();
 /**
  * Takes the lock file at `path` for this process: archive's file store and
  * notify's journals have one writer each, and two processes appending to
- * the same files would interleave and double entries or notifications. The lock holds the owner's pid; a lock whose owner
- * is gone (killed with SIGKILL, say) is taken over. Returns its release.
+ * the same files would interleave and double entries or notifications.
+ * The lock holds the owner's pid; a lock whose owner is gone (killed with
+ * SIGKILL, say) is taken over. Returns its release.
  *
  * Taking over is a race when several processes start at once: each sees
  * the dead owner, and one could remove the lock another has just made.
