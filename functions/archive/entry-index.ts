@@ -32,9 +32,13 @@ export class EntryIndex {
     return this.#count;
   }
 
-  /** The position of the first entry holding `id`, if there is one. */
+  /**
+   * The position of the first entry holding `id`, if there is one. Ids
+   * compare without regard to case: entries archived before ids were
+   * lower-cased on the way in may hold an upper-case spelling.
+   */
   positionOf(id: string): number | undefined {
-    return this.#ids.get(id);
+    return this.#ids.get(id.toLowerCase());
   }
 
   /** Records an entry; returns false when its id was already indexed. */
@@ -54,8 +58,9 @@ export class EntryIndex {
         ? (score as number)
         : -1;
     this.#niveaux[i] = NIVEAUX.indexOf(entry.niveau as Niveau);
-    if (this.#ids.has(entry.id)) return false;
-    this.#ids.set(entry.id, i);
+    const id = entry.id.toLowerCase();
+    if (this.#ids.has(id)) return false;
+    this.#ids.set(id, i);
     return true;
   }
 

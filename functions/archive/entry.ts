@@ -91,7 +91,8 @@ export function toEntry(
  */
 export function eventContent(entry: Partial<PersonnageEvent>): string {
   return JSON.stringify([
-    entry.id,
+    // An id archived before ids were lower-cased may be upper-case.
+    entry.id?.toLowerCase(),
     entry.type,
     entry.nom,
     entry.score,

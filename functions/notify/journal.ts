@@ -171,6 +171,7 @@ export class DeliveryJournal {
   }
 }
 
+/** Ids compare without case: older lines may spell one in upper case. */
 function key(eventId: string, subscriberId: string): string {
-  return `${eventId} ${subscriberId}`;
+  return `${eventId.toLowerCase()} ${subscriberId}`;
 }

@@ -42,7 +42,9 @@ export class LocalChannels {
     for (const line of file.lines) {
       const match = LINE.exec(line);
       if (!match) continue;
-      const [, notifiedAt = '', eventId = '', nom = '', niveau = ''] = match;
+      const [, notifiedAt = '', id = '', nom = '', niveau = ''] = match;
+      // Lines written before ids were lower-cased may spell one upper-case.
+      const eventId = id.toLowerCase();
       if (this.notified.has(eventId)) continue;
       const known = NIVEAUX.find((n) => n === niveau);
       if (known) this.remember({ eventId, nom, niveau: known, notifiedAt });

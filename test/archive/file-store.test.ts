@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StorageError } from '../../functions/archive/entry.js';
 import { openFileStore } from '../../functions/archive/file-store.js';
+import { renderArchive } from '../../functions/archive/layout.js';
 import type { StoreFile } from '../../functions/archive/store-file.js';
 import { StoreLockedError } from '../../functions/core/lock.js';
 import { silentLogger } from '../../functions/core/log.js';
@@ -82,6 +83,20 @@ describe('file store on disk', () => {
     await expect(openFileStore({ dir, log: silentLogger })).rejects.toThrow(
       StoreLockedError,
     );
+  });
+
+  it('knows an event its file spells in upper case', async () => {
+    const dir = await tempDataDir();
+    const first = entry(1);
+    await writeFile(
+      archivePath(dir),
+      renderArchive([{ ...first, id: first.id.toUpperCase() }]),
+    );
+
+    const store = await open(dir);
+
+    expect(await store.append(first)).toBe('duplicate');
+    expect(await readArchive(dir)).toHaveLength(1);
   });
 
   it('takes over the lock of a process that is gone', async () => {

@@ -1,4 +1,4 @@
-import { appendFile, readFile } from 'node:fs/promises';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StoreLockedError } from '../../functions/core/lock.js';
@@ -54,6 +54,28 @@ describe('notify state across a restart', () => {
     expect(steady.verifiedEventIds(a.secret)).toEqual([event.id]);
     expect(flaky.verifiedEventIds(b.secret)).toEqual([event.id]);
     expect(muted.calls).toHaveLength(0);
+    expect(await notificationLines(dataDir)).toHaveLength(1);
+  });
+
+  it('knows events its files spell in upper case (written before ids were lower-cased)', async () => {
+    const dataDir = await tempDataDir();
+    const before = await openTestNotify({ dataDir });
+    const receiver = await startReceiver();
+    const { secret } = await subscribe(before, receiver.url);
+    const event = personnage('Naruto', 85);
+    expect((await push(before, event)).status).toBe(204);
+    await before.close();
+    for (const name of ['notifications.txt', 'deliveries.jsonl']) {
+      const path = join(dataDir, name);
+      const text = await readFile(path, 'utf8');
+      expect(text).toContain(event.id);
+      await writeFile(path, text.replaceAll(event.id, event.id.toUpperCase()));
+    }
+
+    const after = await openTestNotify({ dataDir });
+    expect((await push(after, event)).status).toBe(204);
+
+    expect(receiver.verifiedEventIds(secret)).toEqual([event.id]);
     expect(await notificationLines(dataDir)).toHaveLength(1);
   });
 
