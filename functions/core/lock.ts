@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { link, readFile, unlink, writeFile } from 'node:fs/promises';
+import { link, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -53,15 +53,10 @@ export async function acquireLock(path: string): Promise<() => Promise<void>> {
     }
     const claim = `${path}.takeover-${owner > 0 ? owner : 'unreadable'}`;
     if (!(await createExclusive(claim, mine))) {
-      // Another process is taking over; if it died doing so, its claim is
-      // stale and goes (a race only if a taker dies within milliseconds).
-      const taker = Number.parseInt(
-        await readFile(claim, 'utf8').catch(() => ''),
-        10,
-      );
-      if (!(taker > 0 && isAlive(taker))) {
-        await unlink(claim).catch(() => undefined);
-      }
+      // Another process is taking over; a claim lives milliseconds, so one
+      // that is old, or names a process gone or this one (a container
+      // restarted with the same pid), is stale and goes.
+      if (await isStaleClaim(claim)) await unlink(claim).catch(() => undefined);
       await sleep(20);
       continue;
     }
@@ -72,7 +67,22 @@ export async function acquireLock(path: string): Promise<() => Promise<void>> {
       await unlink(claim).catch(() => undefined);
     }
   }
-  throw new StoreLockedError(`${path}: could not take the lock`);
+  throw new StoreLockedError(
+    `${path}: could not take the lock (see ${path}.takeover-* beside it)`,
+  );
+}
+
+/** A claim older than this was left by a taker that did not finish. */
+const CLAIM_STALE_MS = 10_000;
+
+async function isStaleClaim(claim: string): Promise<boolean> {
+  const taker = Number.parseInt(
+    await readFile(claim, 'utf8').catch(() => ''),
+    10,
+  );
+  if (!(taker > 0) || taker === process.pid || !isAlive(taker)) return true;
+  const { mtimeMs } = await stat(claim).catch(() => ({ mtimeMs: Date.now() }));
+  return Date.now() - mtimeMs > CLAIM_STALE_MS;
 }
 
 /**
@@ -81,8 +91,9 @@ export async function acquireLock(path: string): Promise<() => Promise<void>> {
  */
 async function createExclusive(path: string, text: string): Promise<boolean> {
   const aside = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
-  await writeFile(aside, text, { flag: 'wx', mode: 0o600 });
   try {
+    // Inside the try: a write that fails (a full disk) leaves no file.
+    await writeFile(aside, text, { flag: 'wx', mode: 0o600 });
     await link(aside, path);
     return true;
   } catch (err) {

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
+import { acquireLock } from '../../functions/core/lock.js';
 
 const tempDataDir = () => mkdtemp(join(tmpdir(), 'relais-lock-'));
 const TAKER = join(import.meta.dirname, 'take-lock.ts');
@@ -68,4 +69,30 @@ describe('data directory lock', () => {
     const outcomes = await contend(join(dir, 'webhook_log.lock'), 5);
     expect(outcomes).toEqual(['held', 'locked', 'locked', 'locked', 'locked']);
   }, 30_000);
+
+  it.each([
+    [
+      'names this very process (a restart with the same pid)',
+      () => process.pid,
+      0,
+    ],
+    ['is old, though it names a live process', () => 1, 60],
+  ])(
+    'takes over past a claim left behind that %s',
+    async (_, taker, ageSeconds) => {
+      const dir = await tempDataDir();
+      const path = join(dir, 'notify.lock');
+      await writeFile(path, '4194305\n');
+      const claim = `${path}.takeover-4194305`;
+      await writeFile(claim, `${taker()}\n`);
+      const then = new Date(Date.now() - ageSeconds * 1000);
+      await utimes(claim, then, then);
+
+      const release = await acquireLock(path);
+
+      expect(await readdir(dir)).toEqual(['notify.lock']);
+      await release();
+      expect(await readdir(dir)).toEqual([]);
+    },
+  );
 });
