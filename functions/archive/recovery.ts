@@ -1,5 +1,6 @@
-import { access, open, readFile, writeFile } from 'node:fs/promises';
-import { replaceFileAtomically } from '../core/durable-file.js';
+import { access, open, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { replaceFileAtomically, syncDirectory } from '../core/durable-file.js';
 import type { Logger } from '../core/log.js';
 import { asideName } from './aside-name.js';
 import { EntryIndex } from './entry-index.js';
@@ -82,11 +83,15 @@ export async function loadArchive(
   if (
     scan.kind === 'open' &&
     isCloseLine(file, scan.cutAt) &&
+    startsMidLine(file, scan.cutAt + CLOSE.length) &&
     file.length - scan.cutAt <= CLOSE.length + MAX_BATCH_BYTES
   ) {
-    // A close line with a batch's worth of bytes after it: an undo (the
-    // close written over a refused batch) cut short before its truncate.
-    // What follows was refused with a 503, never archived: it goes aside.
+    // A close line, then at most a batch's bytes starting in the middle of
+    // a line: an undo (the close written over the first two bytes of a
+    // refused batch) cut short before its truncate. What follows was
+    // refused with a 503, never archived: it goes aside. Whole lines after
+    // a close (two archives joined, entries typed after it) are salvaged
+    // below instead.
     await repairTail(path, file, scan.cutAt, scan.count, log, now(), 'undo');
     return { index: found.index, closeAt: scan.cutAt };
   }
@@ -183,6 +188,17 @@ function indexOf(file: Buffer, log: Logger): LoadedArchive & { scan: Scan } {
   return { index, closeAt: scan.kind === 'clean' ? scan.closeAt : -1, scan };
 }
 
+/**
+ * True when the bytes at `at` are not the start of a line of the layout
+ * (`[`, `]`, an entry's ` {` or `,{`, or a blank).
+ */
+function startsMidLine(file: Buffer, at: number): boolean {
+  const first = file[at];
+  return (
+    first !== undefined && !' \t\r\n,[]{'.includes(String.fromCharCode(first))
+  );
+}
+
 /** True when a line `]` starts at `at`. */
 function isCloseLine(file: Buffer, at: number): boolean {
   return file.subarray(at, at + CLOSE.length).equals(CLOSE);
@@ -204,7 +220,16 @@ async function repairTail(
     ? await freeName(path, 'torn', at, '.txt')
     : undefined;
   if (savedTo) {
-    await writeFile(savedTo, dropped, { flag: 'wx', mode: 0o644 });
+    // On disk before the cut: a power loss must not keep the cut and lose
+    // the bytes it set aside.
+    const copy = await open(savedTo, 'wx', 0o644);
+    try {
+      await copy.writeFile(dropped);
+      await copy.sync();
+    } finally {
+      await copy.close();
+    }
+    await syncDirectory(dirname(path));
   }
   const handle = await openStoreFile(path);
   try {

@@ -260,6 +260,25 @@ describe('file store cutting a torn tail', () => {
     expect(await readArchive(dir)).toEqual(entries);
   });
 
+  it('salvages entries typed or joined after the close, with an ERROR', async () => {
+    const dir = await tempDataDir();
+    const [a, b, c] = [1, 2, 3].map((n) => entry(n));
+    const joined = Buffer.concat([
+      renderArchive([a as ArchivedEntry]),
+      renderArchive([b as ArchivedEntry, c as ArchivedEntry]),
+    ]);
+    await writeFile(archivePath(dir), joined);
+
+    const { lines } = await openWithLog(dir);
+
+    expect(await readArchive(dir)).toEqual([a, b, c]);
+    expect(lines.some((l) => /interrupted undo/.test(String(l.message)))).toBe(
+      false,
+    );
+    expect(lines.some((l) => l.severity === 'ERROR')).toBe(true);
+    expect(await readdir(dir)).toContain(CORRUPT);
+  });
+
   it('restores a missing closing bracket in place, dropping nothing', async () => {
     const dir = await tempDataDir();
     const entries = five();
