@@ -1,20 +1,11 @@
-/**
- * `npm run bench:profile`: one benchmark load with the functions under
- * `node --cpu-prof`, then where their CPU went (self time, by package and
- * by function). The profiles stay on disk for Chrome DevTools. A tool for
- * finding what to make faster; `npm run bench` gives the figures.
- */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import { z } from 'zod';
 import { ARCHIVE_FILE } from '../functions/archive/file-store.js';
 import { parseCommandLine, runMain } from '../scripts/lib/args.js';
 import { FileFollower } from '../scripts/lib/follow-file.js';
-import { REPO_ROOT } from '../scripts/lib/local-run.js';
 import { isArchiveClose } from '../scripts/lib/tail-format.js';
 import { benchFunction, openContext, uniqueId } from './lib/context.js';
 import { summarizeProfile } from './lib/cpu-profile.js';
@@ -48,10 +39,6 @@ async function main(): Promise<void> {
     }),
   );
   const say = (line: string) => console.error(`profile | ${line}`);
-  say('npm run build: the functions run compiled, as deployed');
-  await promisify(execFile)('npm', ['run', '--silent', 'build'], {
-    cwd: REPO_ROOT,
-  });
   const out = await mkdtemp(join(tmpdir(), 'relais-profile-'));
   const cpuProf = (name: string) => [
     '--cpu-prof',

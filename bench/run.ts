@@ -6,7 +6,6 @@
  * free ports, with a temporary DATA_DIR) and stops it all by process
  * group. A script, not a test: CI does not run it.
  */
-import { execFile } from 'node:child_process';
 import {
   access,
   constants,
@@ -16,7 +15,6 @@ import {
 } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { z } from 'zod';
 import { parseCommandLine, runMain } from '../scripts/lib/args.js';
 import { onShutdownSignal, REPO_ROOT } from '../scripts/lib/local-run.js';
@@ -40,8 +38,6 @@ const USAGE = `usage: npm run bench -- [--quick] [--tsx] [--out DIR] [--render]
 
 The load generator runs in this process, on the same machine as what it
 measures: on a 2-core machine they compete for the CPU (see RESULTS.md).`;
-
-const execFileAsync = promisify(execFile);
 
 const FULL = {
   connections: 50,
@@ -105,12 +101,6 @@ async function main(): Promise<void> {
   const machine = await describeMachine();
   say(`${machine.cpuModel}, ${machine.cores} cores, ${machine.emulator}`);
   const runtime = args.tsx ? 'tsx' : 'compiled';
-  if (runtime === 'compiled') {
-    say('npm run build: the functions run compiled, as deployed');
-    await execFileAsync('npm', ['run', '--silent', 'build'], {
-      cwd: REPO_ROOT,
-    });
-  }
   const ctx = await openContext(say, runtime);
   onShutdownSignal(() => {
     say('interrupted: stopping everything');

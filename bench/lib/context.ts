@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { PubSub } from '@google-cloud/pubsub';
 import {
   type EmulatorHandle,
@@ -12,6 +14,7 @@ import { createPubSub } from '../../functions/core/pubsub.js';
 import type { FunctionName } from '../../functions/core/runtime.js';
 import { PORT_VARIABLE } from '../../functions/core/runtime.js';
 import { ServerProcess } from '../../scripts/lib/function-process.js';
+import { REPO_ROOT } from '../../scripts/lib/local-run.js';
 
 export const HOST = '127.0.0.1';
 export const PROJECT = 'relais-bench';
@@ -45,11 +48,21 @@ export interface BenchContext {
   close(): Promise<void>;
 }
 
-/** Starts the emulator on a free port, with a client and a temp dir. */
+/**
+ * Starts the emulator on a free port, with a client and a temp dir; for
+ * the `compiled` runtime, builds the functions first (`npm run build`), so
+ * that every benchmark runs today's code.
+ */
 export async function openContext(
   say: (line: string) => void,
   runtime: BenchRuntime = 'compiled',
 ): Promise<BenchContext> {
+  if (runtime === 'compiled') {
+    say('npm run build: the functions run compiled, as deployed');
+    await promisify(execFile)('npm', ['run', '--silent', 'build'], {
+      cwd: REPO_ROOT,
+    });
+  }
   const root = await mkdtemp(join(tmpdir(), 'relais-bench-'));
   const emulator = await startEmulator({
     host: HOST,
