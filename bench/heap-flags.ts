@@ -4,10 +4,10 @@
  * RSS and throughput under each. What a heap limit would buy, measured;
  * relais sets none (see bench/NOTES.md).
  */
-import autocannon from 'autocannon';
 import { z } from 'zod';
 import { parseCommandLine, runMain } from '../scripts/lib/args.js';
 import { benchFunction, openContext, uniqueId } from './lib/context.js';
+import { load } from './lib/ingest-throughput.js';
 import { peakRssMiB } from './lib/proc.js';
 import { round, spread } from './lib/stats.js';
 
@@ -73,14 +73,7 @@ async function main(): Promise<void> {
           flags,
         );
         await ingest.start();
-        const result = await autocannon({
-          url: `${ingest.url}/webhook/personnage`,
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ nom: 'Banc Dessai', score: 77 }),
-          connections: 50,
-          duration: args.seconds,
-        });
+        const result = await load(ingest.url, args.seconds, 50);
         const peak = await peakRssMiB(ingest.pid ?? -1);
         await ingest.stop();
         ctx.processes.delete(ingest);

@@ -1,7 +1,6 @@
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import { z } from 'zod';
 import { ARCHIVE_FILE } from '../functions/archive/file-store.js';
 import { parseCommandLine, runMain } from '../scripts/lib/args.js';
@@ -14,6 +13,7 @@ import {
   publishEvents,
   throughPipeline,
 } from './lib/end-to-end.js';
+import { load } from './lib/ingest-throughput.js';
 
 const USAGE = `usage: npm run bench:profile -- --flow ingest|subscribers
                                   [--seconds N] [--top N]
@@ -56,14 +56,7 @@ async function main(): Promise<void> {
       const ingest = await benchFunction(ctx, 'ingest', env, cpuProf('ingest'));
       await ingest.start();
       say(`50 connections for ${args.seconds} s`);
-      const result = await autocannon({
-        url: `${ingest.url}/webhook/personnage`,
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ nom: 'Banc Dessai', score: 77 }),
-        connections: 50,
-        duration: args.seconds,
-      });
+      const result = await load(ingest.url, args.seconds, 50);
       say(`ingest answered ${Math.round(result.requests.average)}/s`);
       await ingest.stop();
     } else {

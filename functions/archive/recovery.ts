@@ -124,13 +124,7 @@ async function salvage(
   at: Date,
 ): Promise<LoadedArchive> {
   const aside = await freeName(path, 'corrupt', at, '.json');
-  const copy = await open(aside, 'wx', 0o644);
-  try {
-    await copy.writeFile(file);
-    await copy.sync();
-  } finally {
-    await copy.close();
-  }
+  await writeAside(aside, file);
   // Also makes the copy's directory entry durable: both share `dirname`.
   await replaceFileAtomically(path, rebuilt);
 
@@ -199,6 +193,17 @@ function startsMidLine(file: Buffer, at: number): boolean {
   );
 }
 
+/** Writes `bytes` to a new file at `path`, synced before it returns. */
+async function writeAside(path: string, bytes: Buffer): Promise<void> {
+  const copy = await open(path, 'wx', 0o644);
+  try {
+    await copy.writeFile(bytes);
+    await copy.sync();
+  } finally {
+    await copy.close();
+  }
+}
+
 /** True when a line `]` starts at `at`. */
 function isCloseLine(file: Buffer, at: number): boolean {
   return file.subarray(at, at + CLOSE.length).equals(CLOSE);
@@ -222,13 +227,7 @@ async function repairTail(
   if (savedTo) {
     // On disk before the cut: a power loss must not keep the cut and lose
     // the bytes it set aside.
-    const copy = await open(savedTo, 'wx', 0o644);
-    try {
-      await copy.writeFile(dropped);
-      await copy.sync();
-    } finally {
-      await copy.close();
-    }
+    await writeAside(savedTo, dropped);
     await syncDirectory(dirname(path));
   }
   const handle = await openStoreFile(path);

@@ -71,12 +71,10 @@ export async function openAppendLog(path: string): Promise<AppendLog> {
       } catch (err) {
         // A failed write fails its own lines only; later appends still run,
         // after what it left of its lines is cut off.
-        cutPending = true;
-        await cutBack(handle, end)
-          .then(() => {
-            cutPending = false;
-          })
-          .catch(() => undefined);
+        cutPending = await cutBack(handle, end).then(
+          () => false,
+          () => true,
+        );
         for (const w of batch) w.reject(err);
       }
     }

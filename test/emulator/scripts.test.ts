@@ -49,6 +49,16 @@ function childRunning(parent: number, name: string): number {
   throw new Error(`no ${name} child of ${parent}`);
 }
 
+/** Waits for npm start's ready banner; a timeout shows its output. */
+async function readyBanner(script: { output(): string }): Promise<void> {
+  await waitFor(() => script.output().includes('Ctrl-C stops everything'), {
+    timeoutMs: 40_000,
+    message: 'the ready banner',
+  }).catch((err: Error) => {
+    throw new Error(`${err.message}\n--- output ---\n${script.output()}`);
+  });
+}
+
 /** Every port of `localEnv` is free again. */
 async function expectPortsFree(env: Record<string, string>): Promise<void> {
   for (const port of [
@@ -129,12 +139,7 @@ describe('npm start', () => {
     const env = await localEnv();
     const script = runScript('start', [], env);
 
-    await waitFor(() => script.output().includes('Ctrl-C stops everything'), {
-      timeoutMs: 40_000,
-      message: 'the ready banner',
-    }).catch((err: Error) => {
-      throw new Error(`${err.message}\n--- output ---\n${script.output()}`);
-    });
+    await readyBanner(script);
     const ingest = `http://127.0.0.1:${env.INGEST_PORT}`;
     const answer = await fetch(`${ingest}/webhook/personnage`, {
       method: 'POST',
@@ -177,10 +182,7 @@ describe('npm start', () => {
   it('stops everything when its terminal closes (SIGHUP)', async () => {
     const env = await localEnv();
     const script = runScript('start', [], env);
-    await waitFor(() => script.output().includes('Ctrl-C stops everything'), {
-      timeoutMs: 40_000,
-      message: 'the ready banner',
-    });
+    await readyBanner(script);
 
     script.child.kill('SIGHUP');
     const { code } = await script.exited;

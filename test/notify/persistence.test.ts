@@ -57,7 +57,8 @@ describe('notify state across a restart', () => {
     expect(await notificationLines(dataDir)).toHaveLength(1);
   });
 
-  it('knows events its files spell in upper case (written before ids were lower-cased)', async () => {
+  // Files written before ids were lower-cased on the way in.
+  it('knows events its files spell in upper case', async () => {
     const dataDir = await tempDataDir();
     const before = await openTestNotify({ dataDir });
     const receiver = await startReceiver();
