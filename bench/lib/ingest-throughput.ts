@@ -63,8 +63,9 @@ export async function load(url: string, seconds: number, connections: number) {
  * (the HTTP ceiling of this machine), and beside a handler that only
  * publishes each body with ingest's publisher (what publishing leaves of
  * that ceiling). Each runs as a process of its own; the load generator
- * (autocannon) runs in this process and shares the CPU with them. Runs alternate the three. Afterwards every
- * event ingest accepted is looked for on the topic.
+ * (autocannon) runs in this process and shares the CPU with them. Runs
+ * alternate the three. Afterwards every event ingest accepted is looked
+ * for on the topic.
  */
 export async function measureIngest(
   ctx: BenchContext,

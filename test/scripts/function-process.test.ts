@@ -67,7 +67,7 @@ function running(pid: number): boolean {
 }
 
 describe('ServerProcess', () => {
-  it('starts once /healthz answers, passes each line with its stream, and reports the exit stop() caused', async () => {
+  it('starts on /healthz, passes lines with their stream, reports the exit', async () => {
     const { server: probe, lines } = await server(SERVES_OK);
 
     await probe.start();
@@ -104,7 +104,7 @@ describe('ServerProcess', () => {
     });
   });
 
-  it('start() ends its wait as soon as its signal is aborted, and leaves the server to stop()', async () => {
+  it('start() stops waiting when its signal aborts; stop() ends the server', async () => {
     const { server: probe } = await server(NEVER_ANSWERS);
     const controller = new AbortController();
 
@@ -151,7 +151,7 @@ describe('ServerProcess', () => {
     expect(await probe.exited).toEqual({ code: null, signal: 'SIGKILL' });
   });
 
-  it('stop() kills a server that ignores its signal after the grace, telling onStopTimeout', async () => {
+  it('stop() kills a server ignoring SIGTERM after the grace, telling onStopTimeout', async () => {
     const onStopTimeout = vi.fn();
     const { server: probe, lines } = await server(IGNORES_SIGTERM, {
       stopGraceMs: 300,
