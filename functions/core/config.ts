@@ -11,9 +11,20 @@ export const resourceName = z
   .regex(/^[A-Za-z][A-Za-z0-9\-_.~+%]{2,254}$/, 'not a valid Pub/Sub name')
   .refine((s) => !s.startsWith('goog'), 'must not start with "goog"');
 
-const port = z.coerce.number().int().min(1).max(65535);
+/**
+ * A whole number written in decimal digits, nothing else: Number() alone
+ * would also take `1e3`, `0x10`, `0b11` and blanks around the digits.
+ */
+const digits = (check: z.ZodNumber) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number in decimal digits')
+    .transform(Number)
+    .pipe(check);
 
-const positiveInt = z.coerce.number().int().positive();
+const port = digits(z.number().int().min(1).max(65535));
+
+const positiveInt = (max: number) => digits(z.number().int().min(1).max(max));
 
 /** A comma-separated list; blanks around items are dropped. */
 const list = z
@@ -69,24 +80,24 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{16,128}$/, 'must be 16 to 128 URL-safe characters')
     .optional(),
-  PUBLISH_TIMEOUT_MS: positiveInt.max(60_000).default(5_000),
-  PUBLISH_BATCH_DELAY_MS: z.coerce.number().int().min(0).max(1_000).default(1),
+  PUBLISH_TIMEOUT_MS: positiveInt(60_000).default(5_000),
+  PUBLISH_BATCH_DELAY_MS: digits(z.number().int().max(1_000)).default(1),
   LOG_LEVEL: z
     .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
     .default('info'),
   /** Largest request body ingest reads, in bytes. */
-  MAX_BODY_BYTES: positiveInt.max(9_000_000).default(65_536),
+  MAX_BODY_BYTES: positiveInt(9_000_000).default(65_536),
   /** API keys ingest accepts (comma-separated, several for rotation). */
   INGEST_API_KEYS: list,
   /** Standard Webhooks secrets (`whsec_...`, comma-separated). */
   WEBHOOK_SECRETS: list,
   /** GitHub `X-Hub-Signature-256` secrets (comma-separated). */
   GITHUB_WEBHOOK_SECRETS: list,
-  WEBHOOK_TOLERANCE_SECONDS: positiveInt.max(86_400).default(300),
+  WEBHOOK_TOLERANCE_SECONDS: positiveInt(86_400).default(300),
   /** Origins allowed by CORS on ingest (comma-separated); none by default. */
   CORS_ORIGINS: list,
-  IDEMPOTENCY_TTL_HOURS: positiveInt.max(24 * 30).default(24),
-  IDEMPOTENCY_MAX_KEYS: positiveInt.default(100_000),
+  IDEMPOTENCY_TTL_HOURS: positiveInt(24 * 30).default(24),
+  IDEMPOTENCY_MAX_KEYS: positiveInt(Number.MAX_SAFE_INTEGER).default(100_000),
   /** API key required by `GET /personnages` when set. */
   ARCHIVE_API_KEY: z
     .string()
@@ -98,7 +109,7 @@ const envSchema = z.object({
     .min(16, 'must be at least 16 characters')
     .optional(),
   /** How long notify waits for one HTTP subscriber, in milliseconds. */
-  CALLBACK_TIMEOUT_MS: positiveInt.max(60_000).default(5_000),
+  CALLBACK_TIMEOUT_MS: positiveInt(60_000).default(5_000),
   /** Set by Cloud Run; its presence means production. */
   K_SERVICE: z.string().optional(),
   /** Set by Cloud Run functions: the entry point this instance serves. */

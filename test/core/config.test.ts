@@ -53,6 +53,15 @@ describe('loadConfig', () => {
     ['PUBLISH_BATCH_DELAY_MS', '-1'],
     ['PUBLISH_BATCH_DELAY_MS', '1001'],
     ['PUBLISH_BATCH_DELAY_MS', '2.5'],
+    // Number() takes these; a setting written so is more likely a mistake.
+    ['PUBLISH_BATCH_DELAY_MS', '1e2'],
+    ['PUBLISH_TIMEOUT_MS', '0x10'],
+    ['NOTIFY_PORT', ' 8082'],
+    ['MAX_BODY_BYTES', '65536 '],
+    ['IDEMPOTENCY_MAX_KEYS', '0b11'],
+    ['CALLBACK_TIMEOUT_MS', '+5000'],
+    ['INGEST_PORT', '0'],
+    ['IDEMPOTENCY_TTL_HOURS', '99999999999999999999'],
   ])('stops on a bad %s, naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);
