@@ -16,8 +16,13 @@ import { builders } from './registry.js';
 
 async function main(): Promise<void> {
   const name = process.argv[2];
+  const usage = `usage: server.js <${FUNCTION_NAMES.join('|')}>`;
+  if (name === '--help' || name === '-h') {
+    console.log(usage);
+    return;
+  }
   if (!FUNCTION_NAMES.includes(name as FunctionName)) {
-    console.error(`usage: server.ts <${FUNCTION_NAMES.join('|')}>`);
+    console.error(usage);
     process.exitCode = 2;
     return;
   }

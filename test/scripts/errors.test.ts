@@ -49,6 +49,23 @@ describe('script errors', () => {
   });
 
   it.each([
+    [['--help'], 0],
+    [['-h'], 0],
+    [[], 2],
+    [['ingester'], 2],
+  ])(
+    'functions/server.ts %j prints its usage and exits %i',
+    async (args, code) => {
+      const run = runScript('functions/server.ts', args);
+
+      expect((await run.exited).code).toBe(code);
+      expect(run.output()).toMatch(
+        /^usage: server.js <ingest\|archive\|notify>/,
+      );
+    },
+  );
+
+  it.each([
     ['scripts/replay.ts', ['--from', 'dead-letter']],
     ['scripts/replay.ts', ['--from', 'archive']],
     ['scripts/publish.ts', ['--count', '1']],
