@@ -43,6 +43,10 @@ export interface FunctionProcessOptions {
  */
 export class ServerProcess {
   #child: ChildProcess | undefined;
+  /** The last lines the server wrote to stderr: why it would not start. */
+  #lastErrors: string[] = [];
+  /** Settles once the server's output is all read (or it never ran). */
+  #drained: Promise<void> = Promise.resolve();
   #exited: Promise<ServerExit> = Promise.resolve({ code: null, signal: null });
 
   constructor(
@@ -88,11 +92,8 @@ export class ServerProcess {
         cwd: REPO_ROOT,
         env: { ...process.env, ...this.options.env },
         detached: true,
-        stdio: [
-          'ignore',
-          onLine ? 'pipe' : 'ignore',
-          onLine ? 'pipe' : 'ignore',
-        ],
+        // stderr is always read: its last lines explain a failed start.
+        stdio: ['ignore', onLine ? 'pipe' : 'ignore', 'pipe'],
       },
     );
     this.#child = child;
@@ -109,10 +110,20 @@ export class ServerProcess {
     void this.#exited.then(() => {
       if (child.pid !== undefined) killOnExit.delete(child.pid);
     });
+    const lastErrors: string[] = [];
+    this.#lastErrors = lastErrors;
+    this.#drained = new Promise((resolve) => {
+      child.once('close', () => resolve());
+      child.once('error', () => resolve());
+    });
     if (onLine) {
       prefixLines(child.stdout, '', (line) => onLine(line, 'stdout'));
-      prefixLines(child.stderr, '', (line) => onLine(line, 'stderr'));
     }
+    prefixLines(child.stderr, '', (line) => {
+      lastErrors.push(line);
+      if (lastErrors.length > LAST_ERROR_LINES) lastErrors.shift();
+      onLine?.(line, 'stderr');
+    });
   }
 
   /**
@@ -147,11 +158,15 @@ export class ServerProcess {
         `${this.name} did not answer ${healthz} within ${timeoutMs} ms`,
       );
     }
-    const { error } = await this.#exited;
+    const { error, code, signal: killedBy } = await this.#exited;
+    if (error)
+      throw new Error(`${this.name} could not start: ${error.message}`);
+    // The exit can come before the last of its output is read; a child of
+    // its own holding stderr open must not hold this up for long.
+    await Promise.race([this.#drained, sleep(500)]);
+    const said = this.#lastErrors.map((line) => `\n  ${line}`).join('');
     throw new Error(
-      error
-        ? `${this.name} could not start: ${error.message}`
-        : `${this.name} exited before answering ${healthz}`,
+      `${this.name} exited (${code ?? killedBy}) before answering ${healthz}${said}`,
     );
   }
 
@@ -171,6 +186,9 @@ export class ServerProcess {
     clearTimeout(timer);
   }
 }
+
+/** How many of a server's last stderr lines a failed start shows. */
+const LAST_ERROR_LINES = 10;
 
 /**
  * Groups of servers still running: killed if this process exits without
