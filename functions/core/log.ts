@@ -69,7 +69,32 @@ export function createLogger(options: LoggerOptions): Logger {
       censor: '[redacted]',
     },
   };
-  return options.destination ? pino(config, options.destination) : pino(config);
+  return pino(config, options.destination ?? standardOutput(options.service));
+}
+
+/**
+ * Standard output as pino writes it by default, except when a write fails
+ * (stdout redirected to a file on a full disk, or over `ulimit -f`). pino
+ * stops logging on EPIPE only; any other error is thrown, and sonic-boom's
+ * flush at exit (4.x) then retries the write forever: the function hung,
+ * ignoring SIGTERM, instead of serving. Here logging stops on any write
+ * error, said once on stderr, and the function goes on serving: what it
+ * keeps is in its data files, which fail on their own terms.
+ */
+function standardOutput(service: string): DestinationStream {
+  const stream = pino.destination({ fd: process.stdout.fd || 1 });
+  let stopped = false;
+  // Writes already under way can fail after the first: each is an 'error'.
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (stopped) return;
+    stopped = true;
+    const off = () => undefined;
+    Object.assign(stream, { write: off, flushSync: off, end: off });
+    process.stderr.write(
+      `${service}: logging stopped, standard output failed (${err.code ?? err.message})\n`,
+    );
+  });
+  return stream;
 }
 
 /** A logger that drops everything, for tests that do not read logs. */

@@ -1,0 +1,71 @@
+import { open, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { freePort } from '../../emulator/ports.js';
+import { tempDataDir } from '../archive/fixtures.js';
+import { defer, spawnTracked, waitFor } from '../harness/index.js';
+
+const TOKEN = 'log-test-token-0123456789';
+
+// Standard output redirected to a file that can grow no more (a full
+// disk; here a file size limit of 2 KiB). The function used to hang in
+// sonic-boom's endless retry, deaf to requests and to SIGTERM.
+it('goes on serving, and stops on SIGTERM, once standard output fails', async () => {
+  const dir = await tempDataDir();
+  const out = await open(join(dir, 'stdout.log'), 'w');
+  defer(() => out.close());
+  const port = await freePort();
+  const server = spawnTracked(
+    'bash',
+    [
+      '-c',
+      'ulimit -S -f 2 && exec "$0" --import tsx functions/server.ts archive',
+      process.execPath,
+    ],
+    {
+      stdio: ['ignore', out.fd, 'pipe'],
+      env: {
+        ...process.env,
+        ARCHIVE_PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: dir,
+        PUSH_TOKEN: TOKEN,
+        LOG_LEVEL: 'info',
+      },
+    },
+  );
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor(
+    () =>
+      fetch(`${base}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    {
+      message: 'archive to answer',
+    },
+  );
+
+  // Each refused push logs a warning: enough of them to fill the 2 KiB.
+  for (let i = 0; i < 30; i++) {
+    const res = await fetch(`${base}/push?token=${TOKEN}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"bad":1}',
+      signal: AbortSignal.timeout(2_000),
+    });
+    expect(res.status).toBe(400);
+  }
+
+  expect((await stat(join(dir, 'stdout.log'))).size).toBe(2048);
+  const health = await fetch(`${base}/healthz`, {
+    signal: AbortSignal.timeout(2_000),
+  });
+  expect(health.status).toBe(200);
+  await server.stop(5_000);
+  expect(await server.exited).toEqual({ code: 0, signal: null });
+  const said = server.output().match(/^.*logging stopped.*\n/gm) ?? [];
+  expect(said).toEqual([
+    'archive: logging stopped, standard output failed (EFBIG)\n',
+  ]);
+});
