@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { wholeNumber } from '../functions/core/number-text.js';
 import { parseCommandLine, runMain } from '../scripts/lib/args.js';
 import { measureArchiveCost } from './lib/archive-cost.js';
 
@@ -20,8 +21,8 @@ const USAGE = `usage: npm run bench:archive -- [--runs N] [--events N] [--dir PA
             use a real disk: on tmpfs fdatasync costs nothing`;
 
 const options = z.object({
-  runs: z.coerce.number().int().min(1).max(100),
-  events: z.coerce.number().int().min(1).max(100_000),
+  runs: wholeNumber(1, 100),
+  events: wholeNumber(1, 100_000),
   dir: z.string().optional(),
 });
 

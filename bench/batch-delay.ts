@@ -6,6 +6,7 @@
  * figures against the ceilings.
  */
 import { z } from 'zod';
+import { wholeNumber } from '../functions/core/number-text.js';
 import { parseCommandLine, runMain } from '../scripts/lib/args.js';
 import { benchFunction, openContext, uniqueId } from './lib/context.js';
 import { countOnTopic, load } from './lib/ingest-throughput.js';
@@ -37,9 +38,9 @@ async function main(): Promise<void> {
     },
     z.object({
       delays: delayList,
-      runs: z.coerce.number().int().min(1).max(20),
-      seconds: z.coerce.number().int().min(1).max(120),
-      connections: z.coerce.number().int().min(1).max(1_000),
+      runs: wholeNumber(1, 20),
+      seconds: wholeNumber(1, 120),
+      connections: wholeNumber(1, 1_000),
     }),
   );
   const say = (line: string) => console.error(`batch-delay | ${line}`);

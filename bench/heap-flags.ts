@@ -5,6 +5,7 @@
  * relais sets none (see bench/NOTES.md).
  */
 import { z } from 'zod';
+import { wholeNumber } from '../functions/core/number-text.js';
 import { parseCommandLine, runMain } from '../scripts/lib/args.js';
 import { benchFunction, openContext, uniqueId } from './lib/context.js';
 import { load } from './lib/ingest-throughput.js';
@@ -50,8 +51,8 @@ async function main(): Promise<void> {
             .min(1)
             .max(8),
         ),
-      rounds: z.coerce.number().int().min(1).max(10),
-      seconds: z.coerce.number().int().min(1).max(120),
+      rounds: wholeNumber(1, 10),
+      seconds: wholeNumber(1, 120),
     }),
   );
   const say = (line: string) => console.error(`heap-flags | ${line}`);

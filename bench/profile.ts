@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ARCHIVE_FILE } from '../functions/archive/file-store.js';
+import { wholeNumber } from '../functions/core/number-text.js';
 import { parseCommandLine, runMain } from '../scripts/lib/args.js';
 import { FileFollower } from '../scripts/lib/follow-file.js';
 import { isArchiveClose } from '../scripts/lib/tail-format.js';
@@ -34,8 +35,8 @@ async function main(): Promise<void> {
     },
     z.object({
       flow: z.enum(['ingest', 'subscribers']),
-      seconds: z.coerce.number().int().min(1).max(600),
-      top: z.coerce.number().int().min(1).max(500),
+      seconds: wholeNumber(1, 600),
+      top: wholeNumber(1, 500),
     }),
   );
   const say = (line: string) => console.error(`profile | ${line}`);

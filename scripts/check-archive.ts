@@ -19,6 +19,7 @@ import { applyTopology } from '../emulator/apply.js';
 import { freePort, startEmulator } from '../emulator/launcher.js';
 import { topology } from '../emulator/topology.js';
 import { ARCHIVE_FILE } from '../functions/archive/file-store.js';
+import { wholeNumber } from '../functions/core/number-text.js';
 import { createPubSub } from '../functions/core/pubsub.js';
 import { parseCommandLine, runMain } from './lib/args.js';
 import { functionProcess } from './lib/function-process.js';
@@ -34,9 +35,9 @@ const PROJECT = 'relais-check';
 const HOST = '127.0.0.1';
 
 const argsSchema = z.object({
-  count: z.coerce.number().int().min(1).max(1_000_000),
-  concurrency: z.coerce.number().int().min(1).max(1000),
-  kills: z.coerce.number().int().min(0).max(20),
+  count: wholeNumber(1, 1_000_000),
+  concurrency: wholeNumber(1, 1000),
+  kills: wholeNumber(0, 20),
 });
 
 /** Prints only what is not routine: repairs, refusals, failures. */

@@ -3,8 +3,8 @@
  * bypassing ingest: `npm run publish -- --count 1000 --batch-max-messages 100`
  */
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import { loadConfig, resourceName } from '../functions/core/config.js';
+import { wholeNumber } from '../functions/core/number-text.js';
 import { toEvent } from '../functions/core/personnage.js';
 import {
   type Publisher,
@@ -47,8 +47,8 @@ async function main(): Promise<void> {
     },
     loadSchema.extend({
       topic: resourceName.optional(),
-      'batch-max-messages': z.coerce.number().int().min(1).max(1000),
-      'batch-max-ms': z.coerce.number().int().min(0).max(10_000),
+      'batch-max-messages': wholeNumber(1, 1000),
+      'batch-max-ms': wholeNumber(0, 10_000),
     }),
   );
   if (args.help) {

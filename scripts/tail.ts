@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { ARCHIVE_FILE } from '../functions/archive/file-store.js';
 import { loadConfig } from '../functions/core/config.js';
+import { wholeNumber } from '../functions/core/number-text.js';
 import { parseCommandLine, runMain } from './lib/args.js';
 import { FileFollower, type Restart } from './lib/follow-file.js';
 import { onShutdownSignal } from './lib/local-run.js';
@@ -46,9 +47,9 @@ const schema = z.object({
   only: z
     .enum(['archive', 'notify'], { error: 'must be archive or notify' })
     .optional(),
-  lines: z.coerce.number().int().min(0).max(1_000_000),
+  lines: wholeNumber(0, 1_000_000),
   json: z.boolean(),
-  interval: z.coerce.number().int().min(10).max(60_000),
+  interval: wholeNumber(10, 60_000),
   help: z.boolean(),
 });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { wholeNumber } from './number-text.js';
 
 /**
  * A Pub/Sub topic or subscription id: 3 to 255 characters, starting with a
@@ -12,19 +13,15 @@ export const resourceName = z
   .refine((s) => !s.startsWith('goog'), 'must not start with "goog"');
 
 /**
- * A whole number written in decimal digits, nothing else: Number() alone
- * would also take `1e3`, `0x10`, `0b11` and blanks around the digits.
+ * The most keys one instance may remember. lru-cache allocates its tables
+ * for `max` entries at once, and each kept answer costs about 0.7 KB: a
+ * million keys is already some 700 MB at worst.
  */
-const digits = (check: z.ZodNumber) =>
-  z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number in decimal digits')
-    .transform(Number)
-    .pipe(check);
+export const MAX_IDEMPOTENCY_KEYS = 1_000_000;
 
-const port = digits(z.number().int().min(1).max(65535));
+const port = wholeNumber(1, 65535);
 
-const positiveInt = (max: number) => digits(z.number().int().min(1).max(max));
+const positiveInt = (max: number) => wholeNumber(1, max);
 
 /** A comma-separated list; blanks around items are dropped. */
 const list = z
@@ -43,7 +40,11 @@ const emulatorHost = z
   .regex(
     /^[A-Za-z0-9.-]+:\d{1,5}$/,
     'must be host:port with an IPv4 address or a name (no scheme, no IPv6)',
-  );
+  )
+  .refine((s) => {
+    const port = Number(s.slice(s.lastIndexOf(':') + 1));
+    return port >= 1 && port <= 65535;
+  }, 'its port must be from 1 to 65535');
 
 /** The ways archive and notify can authenticate a push. */
 export const PUSH_AUTH_MODES = ['token', 'oidc'] as const;
@@ -81,7 +82,7 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9_-]{16,128}$/, 'must be 16 to 128 URL-safe characters')
     .optional(),
   PUBLISH_TIMEOUT_MS: positiveInt(60_000).default(5_000),
-  PUBLISH_BATCH_DELAY_MS: digits(z.number().int().max(1_000)).default(1),
+  PUBLISH_BATCH_DELAY_MS: wholeNumber(0, 1_000).default(1),
   LOG_LEVEL: z
     .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
     .default('info'),
@@ -97,7 +98,7 @@ const envSchema = z.object({
   /** Origins allowed by CORS on ingest (comma-separated); none by default. */
   CORS_ORIGINS: list,
   IDEMPOTENCY_TTL_HOURS: positiveInt(24 * 30).default(24),
-  IDEMPOTENCY_MAX_KEYS: positiveInt(Number.MAX_SAFE_INTEGER).default(100_000),
+  IDEMPOTENCY_MAX_KEYS: positiveInt(MAX_IDEMPOTENCY_KEYS).default(100_000),
   /** API key required by `GET /personnages` when set. */
   ARCHIVE_API_KEY: z
     .string()

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { ConfigError } from '../core/config.js';
+import { ConfigError, MAX_IDEMPOTENCY_KEYS } from '../core/config.js';
 import type { PersonnageInput } from '../core/personnage.js';
 import { Problem } from '../core/problem.js';
 import { canonicalPersonnage } from './event-id.js';
@@ -66,13 +66,6 @@ export function fingerprint(personnage: PersonnageInput): string {
     .update(canonicalPersonnage(personnage))
     .digest('hex');
 }
-
-/**
- * The most keys one instance may remember. lru-cache allocates its tables
- * for `max` entries at once, and each kept answer costs about 0.7 KB: a
- * million keys is already some 700 MB at worst.
- */
-export const MAX_IDEMPOTENCY_KEYS = 1_000_000;
 
 export interface IdempotencyOptions {
   /** Keys remembered at most; the least recently used go first. */

@@ -1,12 +1,16 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { z } from 'zod';
+import {
+  positiveDecimal,
+  wholeNumber,
+} from '../../functions/core/number-text.js';
 
 /** A command line that cannot run: printed with the usage, exit code 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-const count = z.coerce.number().int().min(1).max(10_000_000);
+const count = wholeNumber(1, 10_000_000);
 
 /** The options every load script shares, validated. */
 export const loadFlags = {
@@ -20,8 +24,8 @@ export const loadFlags = {
 
 export const loadSchema = z.object({
   count: count.optional(),
-  concurrency: z.coerce.number().int().min(1).max(1000),
-  rate: z.coerce.number().positive().optional(),
+  concurrency: wholeNumber(1, 1000),
+  rate: positiveDecimal().optional(),
   file: z.string().optional(),
   'no-progress': z.boolean(),
   help: z.boolean(),

@@ -8,6 +8,7 @@ import {
   topology,
 } from '../../emulator/topology.js';
 import { resourceName } from '../../functions/core/config.js';
+import { wholeNumber } from '../../functions/core/number-text.js';
 import { parseCommandLine } from './args.js';
 
 export const provisionFlags = {
@@ -51,8 +52,8 @@ const provisionSchema = z.object({
   'archive-audience': z.string().min(1).optional(),
   'notify-audience': z.string().min(1).optional(),
   'push-service-account': z.email().optional(),
-  'max-delivery-attempts': z.coerce.number().int().min(5).max(100),
-  'ack-deadline': z.coerce.number().int().min(10).max(600),
+  'max-delivery-attempts': wholeNumber(5, 100),
+  'ack-deadline': wholeNumber(10, 600),
   'dry-run': z.boolean(),
   help: z.boolean(),
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { wholeNumber } from '../../functions/core/number-text.js';
 import {
   NIVEAUX,
   type Niveau,
@@ -28,7 +29,7 @@ export const selectionOptions = {
   niveau: z
     .enum(NIVEAUX, { error: `must be one of ${NIVEAUX.join(', ')}` })
     .optional(),
-  limit: z.coerce.number().int().min(1).max(10_000_000).optional(),
+  limit: wholeNumber(1, 10_000_000).optional(),
 };
 
 /** True when `event` passes the filters (the limit is not a filter). */

@@ -23,6 +23,9 @@ describe('script errors', () => {
     ['scripts/tail.ts', ['--only', 'ingest'], '--only: must be archive'],
     ['scripts/tail.ts', ['--lines', 'many'], '--lines'],
     ['scripts/send-webhooks.ts', ['--count', '-3'], '--count'],
+    ['scripts/send-webhooks.ts', ['--count', '0x10'], '--count'],
+    ['scripts/send-webhooks.ts', ['--rate', '1e3'], '--rate'],
+    ['scripts/replay.ts', ['--from', 'archive', '--limit', '1e1'], '--limit'],
     ['scripts/publish.ts', ['--batch-max-messages', '0'], '--batch-max'],
   ])('%s %j exits 2 with the usage', async (script, args, message) => {
     const run = runScript(script, args);
