@@ -38,10 +38,14 @@ async function main(): Promise<void> {
   );
   answerClientErrors(server);
   server.on('error', (err: NodeJS.ErrnoException) => {
+    const cannotBind = ['ENOTFOUND', 'EADDRNOTAVAIL', 'EAI_AGAIN'];
     console.error(
       err.code === 'EADDRINUSE'
         ? `${fn}: port ${port} is in use; set ${PORT_VARIABLE[fn]} to another`
-        : `${fn}: ${err.message}`,
+        : cannotBind.includes(err.code ?? '')
+          ? `${fn}: cannot listen on HOST=${config.host} (${err.code}): ` +
+            'set HOST to an address of this machine'
+          : `${fn}: ${err.message}`,
     );
     process.exit(1);
   });

@@ -63,9 +63,21 @@ export function functionUrl(
   return `http://${localHost(config)}:${config.ports[name]}`;
 }
 
-/** Fails at once, naming the port and its variable, if one is taken. */
+/**
+ * Fails at once, naming the port and its variables, if one is taken or is
+ * given to two of them.
+ */
 export async function assertPortsFree(ports: NeededPort[]): Promise<void> {
   const taken: string[] = [];
+  for (const [i, { port, variable }] of ports.entries()) {
+    const first = ports.findIndex((p) => p.port === port);
+    if (first < i) {
+      taken.push(
+        `port ${port} is set for both ${ports[first]?.variable} and ` +
+          `${variable}: give each its own`,
+      );
+    }
+  }
   for (const { host, port, variable } of ports) {
     if (await isPortInUse(host, port)) {
       taken.push(

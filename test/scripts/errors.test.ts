@@ -68,6 +68,26 @@ describe('script errors', () => {
     },
   );
 
+  it.each(['10.255.255.254'])(
+    'functions/server.ts names HOST when it cannot listen on %s',
+    async (host) => {
+      const port = String(await freePort());
+      const run = runScript('functions/server.ts', ['ingest'], {
+        HOST: host,
+        INGEST_PORT: port,
+      });
+
+      expect((await run.exited).code).toBe(1);
+      expect(run.output()).toMatch(
+        new RegExp(
+          `^ingest: cannot listen on HOST=${host.replaceAll('.', '\\.')} \\(E`,
+          'm',
+        ),
+      );
+      expect(run.output()).not.toMatch(STACK_LINE);
+    },
+  );
+
   it.each([
     ['scripts/replay.ts', ['--from', 'dead-letter']],
     ['scripts/replay.ts', ['--from', 'archive']],

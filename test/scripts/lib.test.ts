@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { freePort } from '../../emulator/ports.js';
 import {
   loadCount,
   loadFlags,
@@ -14,7 +15,7 @@ import {
   runLoad,
   summarize,
 } from '../../scripts/lib/load-runner.js';
-import { lastWords } from '../../scripts/lib/local-run.js';
+import { assertPortsFree, lastWords } from '../../scripts/lib/local-run.js';
 import { humanLogLine } from '../../scripts/lib/log-format.js';
 import { loadPersonnages } from '../../scripts/lib/personnages.js';
 
@@ -183,6 +184,23 @@ describe('lastWords', () => {
     const words = lastWords(1, lines);
     expect(words.split('\n').filter((l) => l.includes('emulator |'))).toEqual(
       lines.slice(-10).map((l) => `  emulator | ${l}`),
+    );
+  });
+});
+
+describe('assertPortsFree', () => {
+  it('refuses one port given to two variables, naming both', async () => {
+    const port = await freePort();
+    const other = port === 65535 ? port - 1 : port + 1;
+
+    await expect(
+      assertPortsFree([
+        { host: '127.0.0.1', port: other, variable: 'PUBSUB_EMULATOR_HOST' },
+        { host: '127.0.0.1', port, variable: 'INGEST_PORT' },
+        { host: '127.0.0.1', port, variable: 'ARCHIVE_PORT' },
+      ]),
+    ).rejects.toThrow(
+      `port ${port} is set for both INGEST_PORT and ARCHIVE_PORT: give each its own`,
     );
   });
 });
