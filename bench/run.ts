@@ -28,11 +28,12 @@ import { measureStartup } from './lib/startup.js';
 
 const USAGE = `usage: npm run bench -- [--quick] [--tsx] [--out DIR] [--render]
 
-  --quick   one short run of each measurement (about 2 minutes), for a
+  --quick   one short run of each measurement (about 1 to 2 minutes), for a
             quick look; the full run takes about 5 minutes
   --tsx     run the functions under tsx, as npm start does; by default
             they run compiled (npm run build first), as Cloud Run runs them
-  --out     where results.json and RESULTS.md go (default bench/)
+  --out     where results.json and RESULTS.md go (default bench/, or
+            bench/quick/ with --quick)
   --render  measure nothing: write RESULTS.md again from results.json
             and bench/NOTES.md (after editing the notes)
 
@@ -82,7 +83,9 @@ async function main(): Promise<void> {
     }),
   );
   const settings = args.quick ? QUICK : FULL;
-  const out = args.out ?? join(REPO_ROOT, 'bench');
+  // A quick look leaves the committed full results alone.
+  const out =
+    args.out ?? join(REPO_ROOT, 'bench', ...(args.quick ? ['quick'] : []));
   if (args.render) {
     const results = JSON.parse(
       await readFile(join(out, 'results.json'), 'utf8'),

@@ -113,7 +113,10 @@ async function main(): Promise<void> {
     // and stops what exists by then.
     if (!started) return;
     run.stop().then(
-      () => process.exit(0),
+      () => {
+        console.error('relais   | stopped');
+        process.exit(0);
+      },
       (err: Error) => {
         console.error(`error: ${err.message}`);
         process.exit(1);

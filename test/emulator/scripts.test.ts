@@ -189,6 +189,7 @@ describe('npm start', () => {
 
     expect(code).toBe(0);
     expect(script.output()).toContain('SIGHUP: stopping everything');
+    expect(script.output()).toMatch(/relais {3}\| stopped\n$/);
     await expectPortsFree(env);
   });
 });
