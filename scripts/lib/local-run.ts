@@ -105,12 +105,14 @@ export async function startLocalPubSub(
   print: (line: string) => void,
 ): Promise<LocalPubSub> {
   const { host, port } = emulatorAddress(config);
+  const throttle = failedPushThrottle();
   const emulator = await startEmulator({
     host,
     port,
     projectId: config.projectId,
     log: (line) => {
-      if (worthShowing(line)) print(line);
+      const shown = worthShowing(line) ? throttle(line) : undefined;
+      if (shown !== undefined) print(shown);
     },
   });
   const pubsub = createPubSub({
@@ -147,6 +149,36 @@ function worthShowing(line: string): boolean {
   return /^(starting the Pub\/Sub|Pub\/Sub emulator ready|WARNING:|SEVERE:)|Failed to push/.test(
     line,
   );
+}
+
+const FAILED_PUSH = /Failed to push to endpoint '([^']*)'/;
+
+/**
+ * Lets through one failed-push line per endpoint every `windowMs`: the
+ * emulator retries a failing endpoint many times a second, and a
+ * subscriber down for minutes buried the console under thousands of
+ * them. The next line shown says how many were held back. Other lines
+ * pass unchanged.
+ */
+export function failedPushThrottle(
+  windowMs = 10_000,
+  now: () => number = Date.now,
+): (line: string) => string | undefined {
+  const shown = new Map<string, { at: number; held: number }>();
+  return (line) => {
+    const endpoint = FAILED_PUSH.exec(line)?.[1];
+    if (endpoint === undefined) return line;
+    const t = now();
+    const last = shown.get(endpoint);
+    if (last && t - last.at < windowMs) {
+      last.held++;
+      return undefined;
+    }
+    shown.set(endpoint, { at: t, held: 0 });
+    return last && last.held > 0
+      ? `${line} (${last.held} more failed pushes there since the last shown)`
+      : line;
+  };
 }
 
 /** Writes each line of `stream` to `write`, after `prefix`. */

@@ -15,7 +15,11 @@ import {
   runLoad,
   summarize,
 } from '../../scripts/lib/load-runner.js';
-import { assertPortsFree, lastWords } from '../../scripts/lib/local-run.js';
+import {
+  assertPortsFree,
+  failedPushThrottle,
+  lastWords,
+} from '../../scripts/lib/local-run.js';
 import { humanLogLine } from '../../scripts/lib/log-format.js';
 import { loadPersonnages } from '../../scripts/lib/personnages.js';
 
@@ -202,5 +206,31 @@ describe('assertPortsFree', () => {
     ).rejects.toThrow(
       `port ${port} is set for both INGEST_PORT and ARCHIVE_PORT: give each its own`,
     );
+  });
+});
+
+describe('failedPushThrottle', () => {
+  const failed = (endpoint: string) =>
+    `INFO: Failed to push to endpoint '${endpoint}': not an acknowledgement: 503`;
+
+  it('shows one failed push per endpoint every 10 s, then how many it held', () => {
+    let now = 0;
+    const throttle = failedPushThrottle(10_000, () => now);
+    const archive = 'http://127.0.0.1:8081/push?token=[redacted]';
+    const notify = 'http://127.0.0.1:8082/push?token=[redacted]';
+
+    const shown = [];
+    for (; now < 25_000; now += 100) {
+      shown.push(throttle(failed(notify)));
+      if (now === 500) shown.push(throttle(failed(archive)));
+    }
+
+    expect(shown.filter((line) => line !== undefined)).toEqual([
+      failed(notify),
+      failed(archive),
+      `${failed(notify)} (99 more failed pushes there since the last shown)`,
+      `${failed(notify)} (99 more failed pushes there since the last shown)`,
+    ]);
+    expect(throttle('Pub/Sub emulator ready')).toBe('Pub/Sub emulator ready');
   });
 });
