@@ -74,7 +74,17 @@ export class Fanout {
     const running = this.inFlight.get(key);
     if (running) return running;
     const outcome = attempt()
-      .catch((err: Error): ChannelOutcome => {
+      .catch((err: NodeJS.ErrnoException): ChannelOutcome => {
+        if (err.syscall !== undefined) {
+          // The disk (full, read-only, over a size limit), not a bug: no
+          // stack, the cause and the file; Pub/Sub retries the event.
+          const { code, syscall, path } = err;
+          this.deps.log.error(
+            { eventId, channel, code, syscall, path },
+            'channel could not write its journal; the event will be retried',
+          );
+          return { channel, state: 'failed', error: `storage error (${code})` };
+        }
         this.deps.log.error({ err, eventId, channel }, 'channel crashed');
         return { channel, state: 'failed', error: 'internal error' };
       })
