@@ -82,6 +82,7 @@ export function createLogger(options: LoggerOptions): Logger {
  * keeps is in its data files, which fail on their own terms.
  */
 function standardOutput(service: string): DestinationStream {
+  survivePlainStreamErrors();
   const stream = pino.destination({ fd: process.stdout.fd || 1 });
   let stopped = false;
   // Writes already under way can fail after the first: each is an 'error'.
@@ -90,12 +91,30 @@ function standardOutput(service: string): DestinationStream {
     stopped = true;
     const off = () => undefined;
     Object.assign(stream, { write: off, flushSync: off, end: off });
-    process.stderr.write(
-      `${service}: logging stopped, standard output failed (${err.code ?? err.message})\n`,
+    // The global console drops its own write errors: stderr is often the
+    // same failing file (`> log 2>&1`).
+    console.error(
+      `${service}: logging stopped, standard output failed (${err.code ?? err.message})`,
     );
   });
   return stream;
 }
+
+/**
+ * Keeps a failing process.stdout or process.stderr (a full disk, a reader
+ * gone) from ending the process with an unhandled 'error': what is written
+ * there is for people, and the process has work to finish. Once per
+ * process.
+ */
+export function survivePlainStreamErrors(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    if (!stream.listeners('error').includes(ignoreStreamError)) {
+      stream.on('error', ignoreStreamError);
+    }
+  }
+}
+
+function ignoreStreamError(): void {}
 
 /** A logger that drops everything, for tests that do not read logs. */
 export const silentLogger: Logger = pino({ level: 'silent' });
