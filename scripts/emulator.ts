@@ -7,6 +7,7 @@
  */
 import { topologyNames } from '../emulator/topology.js';
 import { loadConfig } from '../functions/core/config.js';
+import { survivePlainStreamErrors } from '../functions/core/log.js';
 import { resolvePushToken } from '../functions/core/push-token.js';
 import { runMain, UsageError } from './lib/args.js';
 import {
@@ -30,6 +31,9 @@ async function main(): Promise<void> {
     throw new UsageError(`unexpected argument: ${process.argv[2]}`);
   }
   const began = performance.now();
+  // Its terminal output failing (a full disk under `> file`) must not
+  // bring down what it runs.
+  survivePlainStreamErrors();
   const config = loadConfig();
   await assertPortsFree([emulatorAddress(config)]);
   const print = (line: string) => console.error(`emulator | ${line}`);

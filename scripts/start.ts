@@ -14,6 +14,7 @@
 import { z } from 'zod';
 import type { EmulatorHandle } from '../emulator/launcher.js';
 import { type Config, loadConfig } from '../functions/core/config.js';
+import { survivePlainStreamErrors } from '../functions/core/log.js';
 import { resolvePushToken } from '../functions/core/push-token.js';
 import {
   FUNCTION_NAMES,
@@ -85,6 +86,9 @@ async function main(): Promise<void> {
     z.object({ 'json-logs': z.boolean() }),
   );
   const format = jsonLogs ? (line: string) => line : humanLogLine;
+  // Its terminal output failing (a full disk under `> file`) must not
+  // bring down what it runs.
+  survivePlainStreamErrors();
   const began = performance.now();
   const config = loadConfig();
   const address = emulatorAddress(config);
