@@ -11,11 +11,13 @@ import { survivePlainStreamErrors } from '../functions/core/log.js';
 import { resolvePushToken } from '../functions/core/push-token.js';
 import { runMain, UsageError } from './lib/args.js';
 import {
+  assertDistinctPorts,
   assertPortsFree,
   emulatorAddress,
   functionUrl,
   lastWords,
   onShutdownSignal,
+  PORT_VARIABLE,
   seconds,
   startLocalPubSub,
 } from './lib/local-run.js';
@@ -35,7 +37,17 @@ async function main(): Promise<void> {
   // bring down what it runs.
   survivePlainStreamErrors();
   const config = loadConfig();
-  await assertPortsFree([emulatorAddress(config)]);
+  const address = emulatorAddress(config);
+  // The functions' ports are theirs to take, but it pushes to them.
+  assertDistinctPorts([
+    address,
+    ...(['archive', 'notify'] as const).map((name) => ({
+      host: config.host,
+      port: config.ports[name],
+      variable: PORT_VARIABLE[name],
+    })),
+  ]);
+  await assertPortsFree([address]);
   const print = (line: string) => console.error(`emulator | ${line}`);
   const pushToken = await resolvePushToken(config);
 

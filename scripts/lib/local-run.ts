@@ -63,23 +63,39 @@ export function functionUrl(
   return `http://${localHost(config)}:${config.ports[name]}`;
 }
 
-/**
- * Fails at once, naming the port and its variables, if one is taken or is
- * given to two of them.
- */
-export async function assertPortsFree(ports: NeededPort[]): Promise<void> {
-  const taken: string[] = [];
+/** Fails at once if one port is given to two variables, naming both. */
+export function assertDistinctPorts(ports: readonly NeededPort[]): void {
+  const twice: string[] = [];
   for (const [i, { port, variable }] of ports.entries()) {
     const first = ports.findIndex((p) => p.port === port);
     if (first < i) {
-      taken.push(
+      twice.push(
         `port ${port} is set for both ${ports[first]?.variable} and ` +
           `${variable}: give each its own`,
       );
     }
   }
+  if (twice.length > 0) throw new Error(twice.join('\n'));
+}
+
+/**
+ * Fails at once, naming the port and its variables, if one is taken, is
+ * given to two of them, or cannot be listened on at its host.
+ */
+export async function assertPortsFree(ports: NeededPort[]): Promise<void> {
+  assertDistinctPorts(ports);
+  const taken: string[] = [];
   for (const { host, port, variable } of ports) {
-    if (await isPortInUse(host, port)) {
+    const inUse = await isPortInUse(host, port).catch(
+      (err: NodeJS.ErrnoException) => {
+        const setting = variable === 'PUBSUB_EMULATOR_HOST' ? variable : 'HOST';
+        throw new Error(
+          `cannot listen on ${host}:${port} (${err.code ?? err.message}): ` +
+            `set ${setting} to an address of this machine`,
+        );
+      },
+    );
+    if (inUse) {
       taken.push(
         `port ${port} on ${host} is already in use: stop what listens ` +
           `there or set ${variable} to use another port`,

@@ -88,6 +88,19 @@ describe('script errors', () => {
     },
   );
 
+  it('scripts/emulator.ts refuses to push to its own port', async () => {
+    const port = String(await freePort());
+    const run = runScript('scripts/emulator.ts', [], {
+      PUBSUB_EMULATOR_HOST: `127.0.0.1:${port}`,
+      ARCHIVE_PORT: port,
+    });
+
+    expect((await run.exited).code).toBe(1);
+    expect(run.output()).toContain(
+      `port ${port} is set for both PUBSUB_EMULATOR_HOST and ARCHIVE_PORT`,
+    );
+  });
+
   it.each([
     ['scripts/replay.ts', ['--from', 'dead-letter']],
     ['scripts/replay.ts', ['--from', 'archive']],

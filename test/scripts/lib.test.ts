@@ -234,3 +234,16 @@ describe('failedPushThrottle', () => {
     expect(throttle('Pub/Sub emulator ready')).toBe('Pub/Sub emulator ready');
   });
 });
+
+describe('assertPortsFree, on an address of no interface here', () => {
+  it.each([
+    ['INGEST_PORT', 'HOST'],
+    ['PUBSUB_EMULATOR_HOST', 'PUBSUB_EMULATOR_HOST'],
+  ])('names the setting to change for %s', async (variable, setting) => {
+    await expect(
+      assertPortsFree([{ host: '10.255.255.254', port: 46_999, variable }]),
+    ).rejects.toThrow(
+      `cannot listen on 10.255.255.254:46999 (EADDRNOTAVAIL): set ${setting} to an address of this machine`,
+    );
+  });
+});
