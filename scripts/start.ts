@@ -30,6 +30,7 @@ import {
   lastWords,
   onShutdownSignal,
   PORT_VARIABLE,
+  repeatThrottle,
   seconds,
   startLocalPubSub,
 } from './lib/local-run.js';
@@ -169,6 +170,18 @@ function localFunction(
   format: (line: string) => string,
 ): ServerProcess {
   const prefix = linePrefix(name);
+  // In the human format, a warning repeated for every push (a subscriber
+  // down, say) shows once, then a count every 10 s.
+  const out = (line: string) => console.log(prefix + format(line));
+  const stdout =
+    format === humanLogLine
+      ? repeatThrottle({
+          key: repeatedWarning,
+          print: out,
+          count: (message, held) =>
+            `${held} more "${message}" warnings in the last 10 s`,
+        })
+      : out;
   return functionProcess(name, {
     url: functionUrl(config, name),
     env: {
@@ -177,12 +190,23 @@ function localFunction(
     },
     startTimeoutMs: HEALTH_TIMEOUT_MS,
     onLine: (line, stream) => {
-      const write = stream === 'stdout' ? console.log : console.error;
-      write(prefix + format(line));
+      if (stream === 'stdout') stdout(line);
+      else console.error(prefix + format(line));
     },
     onStopTimeout: () =>
       console.error(`relais   | ${name} ignored SIGTERM; killing it`),
   });
+}
+
+/** The message of a JSON log line at WARNING, else undefined. */
+function repeatedWarning(line: string): string | undefined {
+  if (!line.startsWith('{"severity":"WARNING"')) return undefined;
+  try {
+    const { message } = JSON.parse(line) as { message?: unknown };
+    return typeof message === 'string' ? message : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Restarts of one function within a minute before giving up. */

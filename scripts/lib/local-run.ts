@@ -121,14 +121,13 @@ export async function startLocalPubSub(
   print: (line: string) => void,
 ): Promise<LocalPubSub> {
   const { host, port } = emulatorAddress(config);
-  const throttle = failedPushThrottle();
+  const throttle = failedPushThrottle(print);
   const emulator = await startEmulator({
     host,
     port,
     projectId: config.projectId,
     log: (line) => {
-      const shown = worthShowing(line) ? throttle(line) : undefined;
-      if (shown !== undefined) print(shown);
+      if (worthShowing(line)) throttle(line);
     },
   });
   const pubsub = createPubSub({
@@ -167,34 +166,66 @@ function worthShowing(line: string): boolean {
   );
 }
 
-const FAILED_PUSH = /Failed to push to endpoint '([^']*)'/;
+export interface RepeatThrottleOptions {
+  /** What makes two lines repeats of one another; undefined: never held. */
+  key: (line: string) => string | undefined;
+  /** Where the lines and the counts go. */
+  print: (line: string) => void;
+  /** The line that counts `held` repeats of `key` in the last window. */
+  count: (key: string, held: number) => string;
+  windowMs?: number;
+}
 
 /**
- * Lets through one failed-push line per endpoint every `windowMs`: the
- * emulator retries a failing endpoint many times a second, and a
- * subscriber down for minutes buried the console under thousands of
- * them. The next line shown says how many were held back. Other lines
- * pass unchanged.
+ * Shows the first of a run of repeated lines, then, every `windowMs` while
+ * they keep coming, one line counting those held back. A subscriber down
+ * for minutes made the emulator and notify print thousands of lines. A
+ * repeat after a quiet window is shown whole again.
  */
-export function failedPushThrottle(
-  windowMs = 10_000,
-  now: () => number = Date.now,
-): (line: string) => string | undefined {
-  const shown = new Map<string, { at: number; held: number }>();
-  return (line) => {
-    const endpoint = FAILED_PUSH.exec(line)?.[1];
-    if (endpoint === undefined) return line;
-    const t = now();
-    const last = shown.get(endpoint);
-    if (last && t - last.at < windowMs) {
-      last.held++;
-      return undefined;
+export function repeatThrottle(
+  options: RepeatThrottleOptions,
+): (line: string) => void {
+  const { key, print, count, windowMs = 10_000 } = options;
+  const held = new Map<string, number>();
+  const closeWindow = (k: string) => {
+    const n = held.get(k) ?? 0;
+    if (n === 0) {
+      held.delete(k);
+      return;
     }
-    shown.set(endpoint, { at: t, held: 0 });
-    return last && last.held > 0
-      ? `${line} (${last.held} more failed pushes there since the last shown)`
-      : line;
+    print(count(k, n));
+    held.set(k, 0);
+    setTimeout(closeWindow, windowMs, k).unref();
   };
+  return (line) => {
+    const k = key(line);
+    if (k === undefined) {
+      print(line);
+      return;
+    }
+    const n = held.get(k);
+    if (n !== undefined) {
+      held.set(k, n + 1);
+      return;
+    }
+    print(line);
+    held.set(k, 0);
+    setTimeout(closeWindow, windowMs, k).unref();
+  };
+}
+
+const FAILED_PUSH = /Failed to push to endpoint '([^']*)'/;
+
+/** The emulator's failed pushes, one line per endpoint every 10 s. */
+export function failedPushThrottle(
+  print: (line: string) => void,
+): (line: string) => void {
+  return repeatThrottle({
+    key: (line) => FAILED_PUSH.exec(line)?.[1],
+    print,
+    count: (endpoint, held) =>
+      `INFO: ${held} more failed pushes to endpoint '${endpoint}' in the last 10 s`,
+  });
 }
 
 /** Writes each line of `stream` to `write`, after `prefix`. */

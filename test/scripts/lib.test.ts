@@ -1,7 +1,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { freePort } from '../../emulator/ports.js';
 import {
   loadCount,
@@ -212,26 +212,42 @@ describe('assertPortsFree', () => {
 describe('failedPushThrottle', () => {
   const failed = (endpoint: string) =>
     `INFO: Failed to push to endpoint '${endpoint}': not an acknowledgement: 503`;
+  const archive = 'http://127.0.0.1:8081/push?token=[redacted]';
+  const notify = 'http://127.0.0.1:8082/push?token=[redacted]';
 
-  it('shows one failed push per endpoint every 10 s, then how many it held', () => {
-    let now = 0;
-    const throttle = failedPushThrottle(10_000, () => now);
-    const archive = 'http://127.0.0.1:8081/push?token=[redacted]';
-    const notify = 'http://127.0.0.1:8082/push?token=[redacted]';
+  it('shows one failed push per endpoint, then a count every 10 s', () => {
+    vi.useFakeTimers();
+    try {
+      const shown: string[] = [];
+      const throttle = failedPushThrottle((line) => shown.push(line));
 
-    const shown = [];
-    for (; now < 25_000; now += 100) {
-      shown.push(throttle(failed(notify)));
-      if (now === 500) shown.push(throttle(failed(archive)));
+      // 25 s of notify failing ten times a second; archive once.
+      for (let t = 0; t < 25_000; t += 100) {
+        throttle(failed(notify));
+        if (t === 500) throttle(failed(archive));
+        throttle('Pub/Sub emulator ready');
+        vi.advanceTimersByTime(100);
+      }
+      // Then quiet: the last count comes, nothing after it.
+      vi.advanceTimersByTime(60_000);
+      throttle(failed(notify));
+
+      expect(shown.filter((line) => line !== 'Pub/Sub emulator ready')).toEqual(
+        [
+          failed(notify),
+          failed(archive),
+          `INFO: 99 more failed pushes to endpoint '${notify}' in the last 10 s`,
+          `INFO: 100 more failed pushes to endpoint '${notify}' in the last 10 s`,
+          `INFO: 50 more failed pushes to endpoint '${notify}' in the last 10 s`,
+          failed(notify),
+        ],
+      );
+      expect(
+        shown.filter((line) => line === 'Pub/Sub emulator ready'),
+      ).toHaveLength(250);
+    } finally {
+      vi.useRealTimers();
     }
-
-    expect(shown.filter((line) => line !== undefined)).toEqual([
-      failed(notify),
-      failed(archive),
-      `${failed(notify)} (99 more failed pushes there since the last shown)`,
-      `${failed(notify)} (99 more failed pushes there since the last shown)`,
-    ]);
-    expect(throttle('Pub/Sub emulator ready')).toBe('Pub/Sub emulator ready');
   });
 });
 
