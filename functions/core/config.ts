@@ -38,7 +38,7 @@ const list = z
 const emulatorHost = z
   .string()
   .regex(
-    /^[A-Za-z0-9.-]+:\d{1,5}$/,
+    /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*:\d{1,5}$/,
     'must be host:port with an IPv4 address or a name (no scheme, no IPv6)',
   )
   .refine((s) => {
@@ -180,6 +180,22 @@ export interface Config {
   firestore: { collection: string; emulatorHost: string | undefined };
 }
 
+/**
+ * One complaint per setting: zod can raise two for one value (a number
+ * too big both for its maximum and for a safe integer).
+ */
+export function firstIssuePerPath<I extends { path: PropertyKey[] }>(
+  issues: readonly I[],
+): I[] {
+  const seen = new Set<string>();
+  return issues.filter((issue) => {
+    const key = issue.path.map(String).join('.');
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -197,7 +213,7 @@ export function loadConfig(
   );
   const parsed = envSchema.safeParse(defined);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map(
+    const lines = firstIssuePerPath(parsed.error.issues).map(
       (i) => `  ${i.path.join('.')}: ${i.message}`,
     );
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);

@@ -10,7 +10,7 @@ export const wholeNumber = (min: number, max: number) =>
     .string()
     .regex(/^\d+$/, 'must be a whole number in decimal digits')
     .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+    .pipe(z.number().min(min).max(max).int());
 
 /** A number above zero in decimal digits, with an optional fraction. */
 export const positiveDecimal = () =>

@@ -1,5 +1,6 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { z } from 'zod';
+import { firstIssuePerPath } from '../../functions/core/config.js';
 import {
   positiveDecimal,
   wholeNumber,
@@ -61,7 +62,7 @@ export function parseCommandLine<S extends z.ZodType>(
   const parsed = schema.safeParse(values);
   if (!parsed.success) {
     throw new UsageError(
-      parsed.error.issues
+      firstIssuePerPath(parsed.error.issues)
         .map((i) => `--${i.path.join('.')}: ${i.message}`)
         .join('\n'),
     );

@@ -60,7 +60,10 @@ export function functionUrl(
   config: Pick<Config, 'host' | 'ports'>,
   name: FunctionName,
 ): string {
-  return `http://${localHost(config)}:${config.ports[name]}`;
+  const host = localHost(config);
+  // An IPv6 address goes in brackets in a URL.
+  const inUrl = host.includes(':') ? `[${host}]` : host;
+  return `http://${inUrl}:${config.ports[name]}`;
 }
 
 /** Fails at once if one port is given to two variables, naming both. */

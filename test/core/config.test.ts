@@ -49,6 +49,9 @@ describe('loadConfig', () => {
     ['PUBSUB_EMULATOR_HOST', '[::1]:8085'],
     ['PUBSUB_EMULATOR_HOST', '127.0.0.1:99999'],
     ['PUBSUB_EMULATOR_HOST', '127.0.0.1:0'],
+    ['PUBSUB_EMULATOR_HOST', '-:8085'],
+    ['PUBSUB_EMULATOR_HOST', '...:8085'],
+    ['PUBSUB_EMULATOR_HOST', 'a..b:8085'],
     ['FIRESTORE_EMULATOR_HOST', '127.0.0.1:65536'],
     ['IDEMPOTENCY_MAX_KEYS', '1000001'],
     ['PUBSUB_PROJECT_ID', 'Bad_Project'],
@@ -69,6 +72,19 @@ describe('loadConfig', () => {
   ])('stops on a bad %s, naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);
+  });
+
+  it('says one thing per bad setting', () => {
+    expect(() =>
+      loadConfig({ IDEMPOTENCY_TTL_HOURS: '99999999999999999999' }),
+    ).toThrow(/^invalid configuration:\n {2}IDEMPOTENCY_TTL_HOURS: [^\n]+$/);
+  });
+
+  it('takes an emulator host by name', () => {
+    expect(
+      loadConfig({ PUBSUB_EMULATOR_HOST: 'pubsub-emulator.local:8085' })
+        .emulatorHost,
+    ).toBe('pubsub-emulator.local:8085');
   });
 
   it('never echoes a bad secret', () => {

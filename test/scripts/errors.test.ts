@@ -25,6 +25,7 @@ describe('script errors', () => {
     ['scripts/send-webhooks.ts', ['--count', '-3'], '--count'],
     ['scripts/send-webhooks.ts', ['--count', '0x10'], '--count'],
     ['scripts/send-webhooks.ts', ['--rate', '1e3'], '--rate'],
+    ['scripts/send-webhooks.ts', ['--count', '1'.repeat(20)], '--count'],
     ['scripts/replay.ts', ['--from', 'archive', '--limit', '1e1'], '--limit'],
     ['scripts/publish.ts', ['--batch-max-messages', '0'], '--batch-max'],
   ])('%s %j exits 2 with the usage', async (script, args, message) => {
@@ -32,6 +33,9 @@ describe('script errors', () => {
 
     expect((await run.exited).code).toBe(2);
     expect(run.output()).toContain(message);
+    // One complaint per option, even when zod has two.
+    const complaints = run.output().match(/^--[\w-]+(?=: )/gm) ?? [];
+    expect(new Set(complaints).size).toBe(complaints.length);
     expect(run.output()).toMatch(/usage: npm run \w+/);
   });
 

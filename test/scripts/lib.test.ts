@@ -18,6 +18,7 @@ import {
 import {
   assertPortsFree,
   failedPushThrottle,
+  functionUrl,
   lastWords,
 } from '../../scripts/lib/local-run.js';
 import { humanLogLine } from '../../scripts/lib/log-format.js';
@@ -261,5 +262,16 @@ describe('assertPortsFree, on an address of no interface here', () => {
     ).rejects.toThrow(
       `cannot listen on 10.255.255.254:46999 (EADDRNOTAVAIL): set ${setting} to an address of this machine`,
     );
+  });
+});
+
+describe('functionUrl', () => {
+  it.each([
+    ['127.0.0.1', 'http://127.0.0.1:8080'],
+    ['0.0.0.0', 'http://127.0.0.1:8080'],
+    ['::1', 'http://[::1]:8080'],
+  ])('reaches a function bound to %s at %s', (host, url) => {
+    const ports = { ingest: 8080, archive: 8081, notify: 8082 };
+    expect(functionUrl({ host, ports }, 'ingest')).toBe(url);
   });
 });
