@@ -10,11 +10,15 @@ import { http } from '@google-cloud/functions-framework';
 import { loadConfig } from './core/config.js';
 import { passBodiesThroughFunctionsFramework } from './core/ff-body-passthrough.js';
 import { requestListener } from './core/http-listener.js';
+import { survivePlainStreamErrors } from './core/log.js';
 import { PROBLEM_CONTENT_TYPE, problems } from './core/problem.js';
 import { FUNCTION_NAMES } from './core/runtime.js';
 import { builders } from './registry.js';
 
 passBodiesThroughFunctionsFramework();
+// functions-framework's own start-up lines must not end the instance when
+// stdout cannot be written (a full disk under `> file`).
+survivePlainStreamErrors();
 const config = loadConfig();
 
 for (const name of FUNCTION_NAMES) {

@@ -22,6 +22,7 @@ import { parseCommandLine, runMain, UsageError } from './lib/args.js';
 import { pullSource, replayDeadLetters } from './lib/dead-letter.js';
 import { describeEvent } from './lib/event-line.js';
 import { runLoad } from './lib/load-runner.js';
+import { plural } from './lib/local-run.js';
 import { ensureTopicReachable } from './lib/pubsub-probe.js';
 import { select, selectionOptions } from './lib/replay-selection.js';
 
@@ -221,7 +222,7 @@ async function withTopic(
 
 function report(count: number, topic: string, from: string): void {
   console.log(
-    `replayed ${count} events from ${from} to ${topic} ` +
+    `replayed ${plural(count, 'event')} from ${from} to ${topic} ` +
       '(event ids kept: archive and notify skip those they hold)',
   );
 }

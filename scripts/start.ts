@@ -30,6 +30,7 @@ import {
   lastWords,
   onShutdownSignal,
   PORT_VARIABLE,
+  plural,
   repeatThrottle,
   seconds,
   startLocalPubSub,
@@ -179,7 +180,7 @@ function localFunction(
           key: repeatedWarning,
           print: out,
           count: (message, held) =>
-            `${held} more "${message}" warnings in the last 10 s`,
+            `${plural(held, `more "${message}" warning`)} in the last 10 s`,
         })
       : out;
   return functionProcess(name, {
@@ -198,12 +199,18 @@ function localFunction(
   });
 }
 
-/** The message of a JSON log line at WARNING, else undefined. */
+/**
+ * The message of a warning that notify repeats for every push while a
+ * subscriber fails (`decision=delivery-failed`), else undefined: other
+ * warnings, a 422's details say, are each worth reading.
+ */
 function repeatedWarning(line: string): string | undefined {
   if (!line.startsWith('{"severity":"WARNING"')) return undefined;
   try {
-    const { message } = JSON.parse(line) as { message?: unknown };
-    return typeof message === 'string' ? message : undefined;
+    const { message, decision } = JSON.parse(line) as Record<string, unknown>;
+    return decision === 'delivery-failed' && typeof message === 'string'
+      ? message
+      : undefined;
   } catch {
     return undefined;
   }

@@ -217,6 +217,11 @@ export function repeatThrottle(
   };
 }
 
+/** `1 thing`, `2 things`: `n` and its noun, plural when `n` is not 1. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 const FAILED_PUSH = /Failed to push to endpoint '([^']*)'/;
 
 /** The emulator's failed pushes, one line per endpoint every 10 s. */
@@ -227,7 +232,7 @@ export function failedPushThrottle(
     key: (line) => FAILED_PUSH.exec(line)?.[1],
     print,
     count: (endpoint, held) =>
-      `INFO: ${held} more failed pushes to endpoint '${endpoint}' in the last 10 s`,
+      `INFO: ${plural(held, 'more failed push', 'more failed pushes')} to endpoint '${endpoint}' in the last 10 s`,
   });
 }
 

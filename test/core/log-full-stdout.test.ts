@@ -73,3 +73,36 @@ it.each([
     both ? [] : ['archive: logging stopped, standard output failed (EFBIG)\n'],
   );
 });
+
+it('serves under functions-framework with standard output on a full disk', async () => {
+  const full = await open('/dev/full', 'w');
+  defer(() => full.close());
+  const port = await freePort();
+  const server = spawnTracked(
+    'node_modules/.bin/functions-framework',
+    ['--target=ingest', '--source=functions/index.ts', `--port=${port}`],
+    {
+      stdio: ['ignore', full.fd, 'pipe'],
+      env: {
+        ...process.env,
+        NODE_OPTIONS: '--import tsx',
+        FUNCTION_TARGET: 'ingest',
+        HOST: '127.0.0.1',
+        DATA_DIR: await tempDataDir(),
+        LOG_LEVEL: 'info',
+      },
+    },
+  );
+
+  // Its start-up banner, then every log line, fail with ENOSPC.
+  await waitFor(
+    () =>
+      fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    { message: 'ingest to answer', timeoutMs: 20_000 },
+  );
+  expect(server.child.exitCode).toBeNull();
+  await server.stop(5_000);
+});
