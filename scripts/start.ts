@@ -35,7 +35,7 @@ import {
   seconds,
   startLocalPubSub,
 } from './lib/local-run.js';
-import { humanLogLine } from './lib/log-format.js';
+import { humanLogLine, repeatedWarning } from './lib/log-format.js';
 
 const USAGE = `usage: npm start [-- --json-logs]
 
@@ -197,23 +197,6 @@ function localFunction(
     onStopTimeout: () =>
       console.error(`relais   | ${name} ignored SIGTERM; killing it`),
   });
-}
-
-/**
- * The message of a warning that notify repeats for every push while a
- * subscriber fails (`decision=delivery-failed`), else undefined: other
- * warnings, a 422's details say, are each worth reading.
- */
-function repeatedWarning(line: string): string | undefined {
-  if (!line.startsWith('{"severity":"WARNING"')) return undefined;
-  try {
-    const { message, decision } = JSON.parse(line) as Record<string, unknown>;
-    return decision === 'delivery-failed' && typeof message === 'string'
-      ? message
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Restarts of one function within a minute before giving up. */

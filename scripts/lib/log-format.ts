@@ -58,3 +58,20 @@ function timeOf(value: unknown): Date | undefined {
     seconds * 1000 + (typeof nanos === 'number' ? nanos / 1e6 : 0),
   );
 }
+
+/**
+ * The message of a warning that notify repeats for every push while a
+ * subscriber fails (`decision=delivery-failed`), else undefined: other
+ * warnings, a 422's details say, are each worth reading.
+ */
+export function repeatedWarning(line: string): string | undefined {
+  if (!line.startsWith('{"severity":"WARNING"')) return undefined;
+  try {
+    const { message, decision } = JSON.parse(line) as Record<string, unknown>;
+    return decision === 'delivery-failed' && typeof message === 'string'
+      ? message
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

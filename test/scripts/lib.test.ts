@@ -21,7 +21,7 @@ import {
   functionUrl,
   lastWords,
 } from '../../scripts/lib/local-run.js';
-import { humanLogLine } from '../../scripts/lib/log-format.js';
+import { humanLogLine, repeatedWarning } from '../../scripts/lib/log-format.js';
 import { loadPersonnages } from '../../scripts/lib/personnages.js';
 
 async function tempFile(content: string): Promise<string> {
@@ -273,5 +273,34 @@ describe('functionUrl', () => {
   ])('reaches a function bound to %s at %s', (host, url) => {
     const ports = { ingest: 8080, archive: 8081, notify: 8082 };
     expect(functionUrl({ host, ports }, 'ingest')).toBe(url);
+  });
+});
+
+describe('repeatedWarning', () => {
+  const line = (fields: Record<string, unknown>) =>
+    JSON.stringify({ severity: 'WARNING', message: 'will retry', ...fields });
+
+  it("keys notify's per-push delivery failures by their message", () => {
+    expect(repeatedWarning(line({ decision: 'delivery-failed' }))).toBe(
+      'will retry',
+    );
+  });
+
+  it.each([
+    [
+      'a 422',
+      line({ message: 'The personnage is not valid.', decision: 'rejected' }),
+    ],
+    [
+      'an error',
+      JSON.stringify({
+        severity: 'ERROR',
+        message: 'x',
+        decision: 'delivery-failed',
+      }),
+    ],
+    ['a line not JSON', 'archive listening on http://127.0.0.1:8081'],
+  ])('leaves %s alone', (_, text) => {
+    expect(repeatedWarning(text)).toBeUndefined();
   });
 });
