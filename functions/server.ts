@@ -8,6 +8,7 @@ import { createServer } from 'node:http';
 import { ConfigError, loadConfig } from './core/config.js';
 import { answerClientErrors, requestListener } from './core/http-listener.js';
 import {
+  cannotListen,
   FUNCTION_NAMES,
   type FunctionName,
   PORT_VARIABLE,
@@ -43,8 +44,7 @@ async function main(): Promise<void> {
       err.code === 'EADDRINUSE'
         ? `${fn}: port ${port} is in use; set ${PORT_VARIABLE[fn]} to another`
         : cannotBind.includes(err.code ?? '')
-          ? `${fn}: cannot listen on HOST=${config.host} (${err.code}): ` +
-            'set HOST to an address of this machine'
+          ? `${fn}: ${cannotListen(`HOST=${config.host}`, err.code, 'HOST')}`
           : `${fn}: ${err.message}`,
     );
     process.exit(1);

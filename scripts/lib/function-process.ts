@@ -165,8 +165,9 @@ export class ServerProcess {
     // its own holding stderr open must not hold this up for long.
     await Promise.race([this.#drained, sleep(500)]);
     const said = this.#lastErrors.map((line) => `\n  ${line}`).join('');
+    const how = code ?? killedBy;
     throw new Error(
-      `${this.name} exited (${code ?? killedBy}) before answering ${healthz}${said}`,
+      `${this.name} exited (${how}) before answering ${healthz}${said}`,
     );
   }
 

@@ -11,7 +11,10 @@ import {
 import { topology } from '../../emulator/topology.js';
 import type { Config } from '../../functions/core/config.js';
 import { createPubSub } from '../../functions/core/pubsub.js';
-import type { FunctionName } from '../../functions/core/runtime.js';
+import {
+  cannotListen,
+  type FunctionName,
+} from '../../functions/core/runtime.js';
 
 /** The repository root, whatever the current directory. */
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -93,8 +96,7 @@ export async function assertPortsFree(ports: NeededPort[]): Promise<void> {
       (err: NodeJS.ErrnoException) => {
         const setting = variable === 'PUBSUB_EMULATOR_HOST' ? variable : 'HOST';
         throw new Error(
-          `cannot listen on ${host}:${port} (${err.code ?? err.message}): ` +
-            `set ${setting} to an address of this machine`,
+          cannotListen(`${host}:${port}`, err.code ?? err.message, setting),
         );
       },
     );
@@ -231,8 +233,10 @@ export function failedPushThrottle(
   return repeatThrottle({
     key: (line) => FAILED_PUSH.exec(line)?.[1],
     print,
-    count: (endpoint, held) =>
-      `INFO: ${plural(held, 'more failed push', 'more failed pushes')} to endpoint '${endpoint}' in the last 10 s`,
+    count: (endpoint, held) => {
+      const pushes = plural(held, 'more failed push', 'more failed pushes');
+      return `INFO: ${pushes} to endpoint '${endpoint}' in the last 10 s`;
+    },
   });
 }
 

@@ -3,7 +3,12 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { freePort } from '../../emulator/ports.js';
 import { tempDataDir } from '../archive/fixtures.js';
-import { defer, spawnTracked, waitFor } from '../harness/index.js';
+import {
+  defer,
+  spawnTracked,
+  tsxUnderFileSizeLimit,
+  waitFor,
+} from '../harness/index.js';
 
 const TOKEN = 'log-test-token-0123456789';
 
@@ -19,12 +24,7 @@ it.each([
   defer(() => out.close());
   const port = await freePort();
   const server = spawnTracked(
-    'bash',
-    [
-      '-c',
-      'ulimit -S -f 2 && exec "$0" --import tsx functions/server.ts archive',
-      process.execPath,
-    ],
+    ...tsxUnderFileSizeLimit(2, 'functions/server.ts', ['archive']),
     {
       stdio: ['ignore', out.fd, both ? out.fd : 'pipe'],
       env: {
@@ -74,7 +74,7 @@ it.each([
   );
 });
 
-it('serves under functions-framework with standard output on a full disk', async () => {
+it('serves under functions-framework with stdout on a full disk', async () => {
   const full = await open('/dev/full', 'w');
   defer(() => full.close());
   const port = await freePort();

@@ -22,6 +22,7 @@ export {
   spawnTracked,
   type TrackedProcess,
   trackedProcesses,
+  tsxUnderFileSizeLimit,
 } from './processes.js';
 export {
   type FetchApp,

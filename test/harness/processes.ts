@@ -106,3 +106,25 @@ export function spawnTracked(
 export function trackedProcesses(): readonly TrackedProcess[] {
   return [...live];
 }
+
+/**
+ * `bash` and its arguments to run a TypeScript file with Node (through
+ * tsx) under a file size limit of `kib` KiB: past it a write is cut short,
+ * then fails with EFBIG, as on a full disk.
+ */
+export function tsxUnderFileSizeLimit(
+  kib: number,
+  script: string,
+  args: readonly string[] = [],
+): [string, string[]] {
+  return [
+    'bash',
+    [
+      '-c',
+      `ulimit -S -f ${kib} && exec "$0" --import tsx "$@"`,
+      process.execPath,
+      script,
+      ...args,
+    ],
+  ];
+}

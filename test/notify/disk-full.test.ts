@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
+import { tsxUnderFileSizeLimit } from '../harness/index.js';
 import { tempDataDir } from './fixtures.js';
 
 // A file size limit of 2 KiB stands for a full disk: notifications.txt
@@ -9,13 +10,9 @@ import { tempDataDir } from './fixtures.js';
 it('answers 503 on a full disk and logs the cause, not a crash', async () => {
   const dir = await tempDataDir();
   const child = join(import.meta.dirname, 'notify-under-limit.ts');
-  const { stdout } = await promisify(execFile)('bash', [
-    '-c',
-    'ulimit -S -f 2 && exec "$0" --import tsx "$1" "$2"',
-    process.execPath,
-    child,
-    dir,
-  ]);
+  const { stdout } = await promisify(execFile)(
+    ...tsxUnderFileSizeLimit(2, child, [dir]),
+  );
   const { statuses, logged } = JSON.parse(stdout) as {
     statuses: number[];
     logged: Record<string, unknown>[];

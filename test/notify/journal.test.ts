@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { openAppendLog } from '../../functions/notify/journal.js';
+import { tsxUnderFileSizeLimit } from '../harness/index.js';
 import { tempDataDir } from './fixtures.js';
 
 describe('append log', () => {
@@ -46,13 +47,9 @@ describe('append log', () => {
     // with no error, as a full disk does; the next write fails (EFBIG).
     const path = join(await tempDataDir(), 'log.txt');
     const child = join(import.meta.dirname, 'append-under-limit.ts');
-    const { stdout } = await promisify(execFile)('bash', [
-      '-c',
-      'ulimit -S -f 1 && exec "$0" --import tsx "$1" "$2"',
-      process.execPath,
-      child,
-      path,
-    ]);
+    const { stdout } = await promisify(execFile)(
+      ...tsxUnderFileSizeLimit(1, child, [path]),
+    );
     const { resolved, rejected } = JSON.parse(stdout) as {
       resolved: string[];
       rejected: string[];

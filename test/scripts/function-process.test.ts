@@ -131,13 +131,17 @@ describe('ServerProcess', () => {
     expect(probe.pid).toBeUndefined();
   });
 
-  it('start() says when the server exits before answering, and why', async () => {
+  it('start() says why a server exits before answering', async () => {
     const { server: probe } = await server(
       'console.error("DATA_DIR is not writable"); process.exit(3)',
     );
 
     await expect(probe.start()).rejects.toThrow(
-      /^probe exited \(3\) before answering http:\/\/127\.0\.0\.1:\d+\/healthz\n {2}DATA_DIR is not writable$/,
+      new RegExp(
+        String.raw`^probe exited \(3\) before answering ` +
+          String.raw`http://127\.0\.0\.1:\d+/healthz\n {2}` +
+          'DATA_DIR is not writable$',
+      ),
     );
     expect(await probe.exited).toEqual({ code: 3, signal: null });
   });

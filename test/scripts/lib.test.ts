@@ -260,7 +260,8 @@ describe('assertPortsFree, on an address of no interface here', () => {
     await expect(
       assertPortsFree([{ host: '10.255.255.254', port: 46_999, variable }]),
     ).rejects.toThrow(
-      `cannot listen on 10.255.255.254:46999 (EADDRNOTAVAIL): set ${setting} to an address of this machine`,
+      'cannot listen on 10.255.255.254:46999 (EADDRNOTAVAIL): ' +
+        `set ${setting} to an address of this machine`,
     );
   });
 });
